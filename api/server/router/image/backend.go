@@ -1,0 +1,22 @@
+package image
+
+import (
+	"context"
+
+	"github.com/moby/moby/api/types/image"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/api/types/backend"
+	"github.com/berth-dev/berth/api/types/filters"
+)
+
+// Backend is the image service as the API sees it.
+type Backend interface {
+	PullImage(ctx context.Context, opts backend.PullOptions, out backend.ProgressWriter) error
+	Images(ctx context.Context, opts backend.ListOptions) ([]image.Summary, error)
+	ImageInspect(ctx context.Context, name string, opts backend.InspectOptions) (*image.InspectResponse, error)
+	ImageHistory(ctx context.Context, name string, platform *ocispec.Platform) ([]image.HistoryResponseItem, error)
+	TagImage(ctx context.Context, name, repo, tag string) error
+	ImageDelete(ctx context.Context, name string, opts backend.DeleteOptions) ([]image.DeleteResponse, error)
+	ImagesPrune(ctx context.Context, f filters.Args) (*image.PruneReport, error)
+}

@@ -1,0 +1,158 @@
+package image
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth-dev/berth/api/server/httputils"
+	"github.com/berth-dev/berth/api/types/backend"
+	"github.com/berth-dev/berth/api/types/filters"
+)
+
+func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	if r.Form.Get("fromSrc") != "" {
+		return errdefs.ErrNotImplemented.WithMessage("importing images is not supported by berthd yet")
+	}
+	img := r.Form.Get("fromImage")
+	if img == "" {
+		return errdefs.ErrInvalidArgument.WithMessage("fromImage or fromSrc is required")
+	}
+	platform, err := httputils.DecodePlatform(r.Form["platform"])
+	if err != nil {
+		return err
+	}
+	opts := backend.PullOptions{
+		Image:       strings.TrimSuffix(img, ":"),
+		Tag:         r.Form.Get("tag"),
+		Platform:    platform,
+		Auth:        decodeAuth(r.Header.Get("X-Registry-Auth")),
+		MetaHeaders: metaHeaders(r.Header),
+	}
+	stream := httputils.NewJSONStream(w)
+	if err := ir.backend.PullImage(ctx, opts, stream); err != nil {
+		if !stream.Started() {
+			return err
+		}
+		_ = stream.WriteError(err)
+	}
+	return nil
+}
+
+// decodeAuth decodes X-Registry-Auth. Errors are ignored, as dockerd does for
+// pulls: the pull then goes on anonymously.
+func decodeAuth(header string) *registry.AuthConfig {
+	if header == "" {
+		return nil
+	}
+	data, err := base64.URLEncoding.DecodeString(header)
+	if err != nil {
+		if data, err = base64.RawURLEncoding.DecodeString(header); err != nil {
+			if data, err = base64.StdEncoding.DecodeString(header); err != nil {
+				return nil
+			}
+		}
+	}
+	var ac registry.AuthConfig
+	if err := json.Unmarshal(data, &ac); err != nil {
+		return nil
+	}
+	return &ac
+}
+
+func metaHeaders(h http.Header) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range h {
+		if strings.HasPrefix(http.CanonicalHeaderKey(k), "X-Meta-") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (ir *imageRouter) getImagesJSON(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	f, err := filters.Parse(r.Form.Get("filters"))
+	if err != nil {
+		return err
+	}
+	if name := r.Form.Get("filter"); name != "" {
+		f.Add("reference", name) // API < 1.41 legacy parameter
+	}
+	list, err := ir.backend.Images(ctx, backend.ListOptions{
+		All:        httputils.BoolValue(r, "all"),
+		Filters:    f,
+		SharedSize: httputils.BoolValue(r, "shared-size"),
+		Manifests:  httputils.BoolValue(r, "manifests"),
+	})
+	if err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, list)
+}
+
+func (ir *imageRouter) getImagesByName(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	platform, err := httputils.DecodePlatform(r.Form["platform"])
+	if err != nil {
+		return err
+	}
+	resp, err := ir.backend.ImageInspect(ctx, vars["name"], backend.InspectOptions{
+		Manifests: httputils.BoolValue(r, "manifests"),
+		Platform:  platform,
+	})
+	if err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (ir *imageRouter) getImagesHistory(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	platform, err := httputils.DecodePlatform(r.Form["platform"])
+	if err != nil {
+		return err
+	}
+	history, err := ir.backend.ImageHistory(ctx, vars["name"], platform)
+	if err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, history)
+}
+
+func (ir *imageRouter) postImagesTag(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	if err := ir.backend.TagImage(ctx, vars["name"], r.Form.Get("repo"), r.Form.Get("tag")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+func (ir *imageRouter) deleteImages(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	name := vars["name"]
+	if strings.TrimSpace(name) == "" {
+		return errdefs.ErrInvalidArgument.WithMessage("image name cannot be blank")
+	}
+	list, err := ir.backend.ImageDelete(ctx, name, backend.DeleteOptions{
+		Force:   httputils.BoolValue(r, "force"),
+		NoPrune: httputils.BoolValue(r, "noprune"),
+	})
+	if err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, list)
+}
+
+func (ir *imageRouter) postImagesPrune(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	f, err := filters.Parse(r.Form.Get("filters"))
+	if err != nil {
+		return err
+	}
+	report, err := ir.backend.ImagesPrune(ctx, f)
+	if err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, report)
+}

@@ -1,0 +1,147 @@
+// Package daemon assembles berthd: storage, the image service, the event
+// log, the API server and its listeners, and their orderly shutdown.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/containerd/log"
+
+	apiserver "github.com/berth-dev/berth/api/server"
+	"github.com/berth-dev/berth/api/server/router/container"
+	imagerouter "github.com/berth-dev/berth/api/server/router/image"
+	"github.com/berth-dev/berth/api/server/router/system"
+	"github.com/berth-dev/berth/daemon/config"
+	"github.com/berth-dev/berth/daemon/events"
+	"github.com/berth-dev/berth/daemon/images"
+	"github.com/berth-dev/berth/daemon/storage"
+	"github.com/berth-dev/berth/distribution"
+)
+
+// Daemon is a running berthd.
+type Daemon struct {
+	cfg       *config.Config
+	lock      *os.File
+	storage   *storage.Storage
+	images    *images.ImageService
+	events    *events.Log
+	server    *apiserver.Server
+	listeners []net.Listener
+	sockets   []string
+}
+
+// New prepares a daemon from cfg: it locks the data root, opens the storage
+// and the listeners. Serve starts answering.
+func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataRoot, 0o711); err != nil {
+		return nil, fmt.Errorf("failed to create data root %s: %w", cfg.DataRoot, err)
+	}
+	d := &Daemon{cfg: cfg, events: events.New(0)}
+	defer func() {
+		if retErr != nil {
+			d.close()
+		}
+	}()
+	lock, err := lockDataRoot(cfg.DataRoot)
+	if err != nil {
+		return nil, err
+	}
+	d.lock = lock
+	if err := writePidfile(cfg.Pidfile); err != nil {
+		return nil, err
+	}
+	st, err := storage.Open(ctx, storage.Options{
+		Root:        filepath.Join(cfg.DataRoot, "containerd"),
+		Address:     cfg.ContainerdAddr,
+		Namespace:   cfg.ContainerdNamespace,
+		Snapshotter: cfg.Snapshotter,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.storage = st
+	d.images = images.New(images.Config{
+		Client:      st.Client(),
+		Snapshotter: st.Snapshotter(),
+		Registries: distribution.New(distribution.Config{
+			InsecureRegistries: cfg.InsecureRegistries,
+			Mirrors:            cfg.RegistryMirrors,
+			HostsDir:           cfg.HostsDir(),
+			UserAgent:          "berth/" + Version,
+		}),
+		Events:                 d.events,
+		MaxConcurrentDownloads: cfg.MaxConcurrentDownloads,
+		Env:                    os.Getenv,
+	})
+	d.server = apiserver.New(apiserver.Config{Version: Version},
+		system.NewRouter(d, d.events),
+		imagerouter.NewRouter(d.images),
+		container.NewRouter(d.images),
+	)
+	ls, sockets, err := listen(cfg.Hosts, cfg.Group)
+	if err != nil {
+		return nil, err
+	}
+	d.listeners, d.sockets = ls, sockets
+	return d, nil
+}
+
+// Serve answers API requests on every listener until Shutdown.
+func (d *Daemon) Serve() error {
+	errCh := make(chan error, len(d.listeners))
+	var wg sync.WaitGroup
+	for _, l := range d.listeners {
+		wg.Add(1)
+		go func(l net.Listener) {
+			defer wg.Done()
+			log.L.WithField("address", l.Addr().String()).Info("API listen")
+			errCh <- d.server.Serve(l)
+		}(l)
+	}
+	wg.Wait()
+	close(errCh)
+	var errs []error
+	for err := range errCh {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish until ctx
+// ends, then closes the storage and removes the sockets.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	err := d.server.Shutdown(ctx)
+	if err != nil {
+		log.L.WithError(err).Warn("in-flight requests did not finish in time; closing them")
+	}
+	d.close()
+	return nil
+}
+
+func (d *Daemon) close() {
+	for _, s := range d.sockets {
+		_ = os.Remove(s)
+	}
+	if d.storage != nil {
+		if err := d.storage.Close(); err != nil {
+			log.L.WithError(err).Warn("closing storage")
+		}
+	}
+	if d.cfg.Pidfile != "" && d.lock != nil {
+		_ = os.Remove(d.cfg.Pidfile)
+	}
+	if d.lock != nil {
+		d.lock.Close()
+	}
+}

@@ -1,0 +1,145 @@
+package daemon
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/api/types/system"
+	"golang.org/x/sys/unix"
+
+	apiserver "github.com/berth-dev/berth/api/server"
+)
+
+// SystemVersion answers GET /version.
+func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
+	kernel := kernelVersion()
+	components := []system.ComponentVersion{{
+		Name:    "Engine",
+		Version: Version,
+		Details: map[string]string{
+			"ApiVersion":    apiserver.MaxAPIVersion,
+			"MinAPIVersion": apiserver.MinAPIVersion,
+			"Os":            runtime.GOOS,
+			"Arch":          runtime.GOARCH,
+			"GoVersion":     runtime.Version(),
+			"KernelVersion": kernel,
+		},
+	}}
+	if v, err := d.storage.Client().Version(ctx); err == nil {
+		components = append(components, system.ComponentVersion{
+			Name: "containerd", Version: v.Version, Details: map[string]string{"GitCommit": v.Revision},
+		})
+	}
+	return system.VersionResponse{
+		Platform:      system.PlatformInfo{Name: "berth"},
+		Version:       Version,
+		APIVersion:    apiserver.MaxAPIVersion,
+		MinAPIVersion: apiserver.MinAPIVersion,
+		Os:            runtime.GOOS,
+		Arch:          runtime.GOARCH,
+		Components:    components,
+		GoVersion:     runtime.Version(),
+		KernelVersion: kernel,
+	}
+}
+
+// SystemInfo answers GET /info with a valid SystemInfo for `docker info`.
+func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
+	hostname, _ := os.Hostname()
+	var mem int64
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) == nil {
+		mem = int64(si.Totalram) * int64(si.Unit)
+	}
+	mode := "embedded"
+	if d.cfg.ContainerdAddr != "" {
+		mode = "containerd " + d.cfg.ContainerdAddr
+	}
+	info := &system.Info{
+		ID:                 "berth",
+		Images:             d.images.CountImages(ctx),
+		Driver:             d.storage.Snapshotter(),
+		DriverStatus:       [][2]string{{"driver-type", "io.containerd.snapshotter.v1"}, {"Storage", mode}},
+		NEventsListener:    d.events.SubscriberCount(),
+		NGoroutines:        runtime.NumGoroutine(),
+		SystemTime:         time.Now().Format(time.RFC3339Nano),
+		LoggingDriver:      "none",
+		CgroupDriver:       "none",
+		KernelVersion:      kernelVersion(),
+		OperatingSystem:    osName(),
+		OSType:             runtime.GOOS,
+		Architecture:       arch(),
+		IndexServerAddress: "https://index.docker.io/v1/",
+		RegistryConfig:     d.registryConfig(),
+		NCPU:               runtime.NumCPU(),
+		MemTotal:           mem,
+		DockerRootDir:      d.cfg.DataRoot,
+		HTTPProxy:          os.Getenv("HTTP_PROXY"),
+		HTTPSProxy:         os.Getenv("HTTPS_PROXY"),
+		NoProxy:            os.Getenv("NO_PROXY"),
+		Name:               hostname,
+		Labels:             []string{},
+		ServerVersion:      Version,
+		Runtimes:           map[string]system.RuntimeWithStatus{},
+		SecurityOptions:    []string{},
+		CDISpecDirs:        []string{},
+		Warnings:           []string{"berthd is an image daemon: containers are not supported yet"},
+	}
+	info.Containerd = &system.ContainerdInfo{Address: d.cfg.ContainerdAddr}
+	info.Containerd.Namespaces.Containers = d.cfg.ContainerdNamespace
+	info.Containerd.Namespaces.Plugins = "plugins.moby"
+	return info, nil
+}
+
+func (d *Daemon) registryConfig() *registry.ServiceConfig {
+	cfg := &registry.ServiceConfig{
+		IndexConfigs: map[string]*registry.IndexInfo{
+			"docker.io": {Name: "docker.io", Mirrors: append([]string{}, d.cfg.RegistryMirrors...), Secure: true, Official: true},
+		},
+		Mirrors:               append([]string{}, d.cfg.RegistryMirrors...),
+		InsecureRegistryCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+	}
+	for _, r := range d.cfg.InsecureRegistries {
+		if p, err := netip.ParsePrefix(r); err == nil {
+			cfg.InsecureRegistryCIDRs = append(cfg.InsecureRegistryCIDRs, p)
+			continue
+		}
+		cfg.IndexConfigs[r] = &registry.IndexInfo{Name: r, Mirrors: []string{}, Secure: false}
+	}
+	return cfg
+}
+
+func kernelVersion() string {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+func arch() string {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return runtime.GOARCH
+	}
+	return unix.ByteSliceToString(u.Machine[:])
+}
+
+// osName reads PRETTY_NAME from /etc/os-release.
+func osName() string {
+	data, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return runtime.GOOS
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return runtime.GOOS
+}

@@ -1,0 +1,102 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/containerd/log"
+
+	"github.com/berth-dev/berth/daemon/config"
+)
+
+// listen opens one listener per -H value.
+func listen(hosts []string, group string) ([]net.Listener, []string, error) {
+	var ls []net.Listener
+	var cleanup []string
+	for _, h := range hosts {
+		network, addr, err := config.ParseHost(h)
+		if err != nil {
+			closeAll(ls)
+			return nil, nil, err
+		}
+		var l net.Listener
+		switch network {
+		case "unix":
+			l, err = listenUnix(addr, group)
+			cleanup = append(cleanup, addr)
+		case "tcp":
+			log.L.Warnf("LISTENING ON %s WITHOUT TLS OR AUTHENTICATION: anyone who can reach this address controls berthd. Use a unix socket unless you know what you are doing.", h)
+			l, err = net.Listen("tcp", addr)
+		}
+		if err != nil {
+			closeAll(ls)
+			return nil, nil, fmt.Errorf("failed to listen on %s: %w", h, err)
+		}
+		ls = append(ls, l)
+	}
+	return ls, cleanup, nil
+}
+
+// listenUnix creates the socket (mode 0660, owned by group if given). A stale
+// socket left by a crash is replaced; a live one is refused.
+func listenUnix(path, group string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("%s exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("another daemon is already serving on %s", path)
+		}
+		log.L.WithField("socket", path).Info("removing stale socket")
+		if err := os.Remove(path); err != nil {
+			return nil, err
+		}
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	gid := os.Getgid()
+	if group != "" {
+		if g, err := lookupGroup(group); err == nil {
+			gid = g
+		} else {
+			log.L.WithError(err).Warnf("could not find group %q for the socket; keeping the default group", group)
+		}
+	}
+	if err := os.Chown(path, 0, gid); err != nil && !errors.Is(err, os.ErrPermission) {
+		log.L.WithError(err).Warn("could not chown the socket")
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func lookupGroup(name string) (int, error) {
+	if gid, err := strconv.Atoi(name); err == nil {
+		return gid, nil
+	}
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(g.Gid)
+}
+
+func closeAll(ls []net.Listener) {
+	for _, l := range ls {
+		l.Close()
+	}
+}

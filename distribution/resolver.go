@@ -1,0 +1,174 @@
+// Package distribution is berth's registry side: host configuration
+// (insecure registries, mirrors, hosts.toml), credentials, tag listing,
+// schema 1 and the translation of registry errors to dockerd's messages.
+package distribution
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/containerd/containerd/v2/core/remotes"
+	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"github.com/containerd/containerd/v2/core/remotes/docker/config"
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/registry"
+)
+
+// Config is the daemon's registry configuration.
+type Config struct {
+	// InsecureRegistries are host[:port] names or CIDRs that may be reached
+	// over plain HTTP or with unverified TLS.
+	InsecureRegistries []string
+	// Mirrors are pull-through mirrors for docker.io (dockerd's
+	// registry-mirrors), tried in order before Docker Hub.
+	Mirrors []string
+	// HostsDir holds containerd-style <host>/hosts.toml files (mirrors,
+	// capabilities, CA, skip_verify, headers); re-read on every pull.
+	HostsDir string
+	// UserAgent is sent to registries.
+	UserAgent string
+}
+
+// Registries builds resolvers for pulls.
+type Registries struct {
+	cfg      Config
+	insecure []*net.IPNet
+}
+
+// New returns a Registries for cfg.
+func New(cfg Config) *Registries {
+	r := &Registries{cfg: cfg}
+	for _, s := range cfg.InsecureRegistries {
+		if _, n, err := net.ParseCIDR(s); err == nil {
+			r.insecure = append(r.insecure, n)
+		}
+	}
+	return r
+}
+
+// Resolver returns a resolver that authenticates with auth (may be nil) and
+// honours the host configuration. meta are extra headers (X-Meta-*).
+func (r *Registries) Resolver(auth *registry.AuthConfig, meta http.Header) remotes.Resolver {
+	headers := http.Header{}
+	for k, v := range meta {
+		headers[k] = v
+	}
+	if r.cfg.UserAgent != "" {
+		headers.Set("User-Agent", r.cfg.UserAgent)
+	}
+	return docker.NewResolver(docker.ResolverOptions{
+		Hosts:   r.hosts(auth),
+		Headers: headers,
+	})
+}
+
+// hosts returns containerd's host configuration function with berth's
+// settings layered in: hosts.toml first, then insecure and mirror defaults.
+func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
+	creds := credentials(auth)
+	return func(host string) ([]docker.RegistryHost, error) {
+		opts := config.HostOptions{
+			Credentials: creds,
+			HostDir:     r.hostDir,
+		}
+		if r.isInsecure(host) {
+			// Try HTTPS without verification first, then fall back to HTTP.
+			opts.DefaultScheme = "http"
+			opts.DefaultTLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user marked it insecure
+		}
+		if bearer := bearerToken(auth, host); bearer != "" {
+			opts.AuthorizerOpts = append(opts.AuthorizerOpts, docker.WithAuthHeader(http.Header{"Authorization": {"Bearer " + bearer}}))
+		}
+		hosts, err := config.ConfigureHosts(context.Background(), opts)(host)
+		if err != nil {
+			return nil, err
+		}
+		if host == "docker.io" && len(r.cfg.Mirrors) > 0 && !r.hasHostsFile(host) {
+			mirrors, err := r.mirrorHosts(hosts, creds)
+			if err != nil {
+				return nil, err
+			}
+			hosts = append(mirrors, hosts...)
+		}
+		return hosts, nil
+	}
+}
+
+// mirrorHosts turns registry-mirrors into pull/resolve-only hosts that reuse
+// the upstream's client and authorizer.
+func (r *Registries) mirrorHosts(upstream []docker.RegistryHost, creds func(string) (string, string, error)) ([]docker.RegistryHost, error) {
+	var out []docker.RegistryHost
+	for _, m := range r.cfg.Mirrors {
+		scheme, rest, _ := strings.Cut(m, "://")
+		host, path, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
+		h := docker.RegistryHost{
+			Host:         host,
+			Scheme:       scheme,
+			Path:         "/" + strings.TrimPrefix(filepath.Join(path, "v2"), "/"),
+			Capabilities: docker.HostCapabilityPull | docker.HostCapabilityResolve,
+			Authorizer:   docker.NewDockerAuthorizer(docker.WithAuthCreds(creds)),
+			Client:       http.DefaultClient,
+		}
+		if len(upstream) > 0 {
+			h.Client = upstream[len(upstream)-1].Client
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// hostDir finds <HostsDir>/<host>/ (also "host_port" spelling, as containerd).
+func (r *Registries) hostDir(host string) (string, error) {
+	if r.cfg.HostsDir == "" {
+		return "", errdefs.ErrNotFound
+	}
+	for _, name := range []string{host, strings.ReplaceAll(host, ":", "_")} {
+		dir := filepath.Join(r.cfg.HostsDir, name)
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return dir, nil
+		}
+	}
+	if host == "docker.io" {
+		return r.hostDir("_default")
+	}
+	return "", errdefs.ErrNotFound
+}
+
+func (r *Registries) hasHostsFile(host string) bool {
+	dir, err := r.hostDir(host)
+	return err == nil && dir != ""
+}
+
+// isInsecure reports whether host matches --insecure-registry by name or CIDR.
+func (r *Registries) isInsecure(host string) bool {
+	for _, s := range r.cfg.InsecureRegistries {
+		if s == host {
+			return true
+		}
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	ips := []net.IP{net.ParseIP(name)}
+	if ips[0] == nil {
+		addrs, err := net.LookupIP(name)
+		if err != nil {
+			return false
+		}
+		ips = addrs
+	}
+	for _, ip := range ips {
+		for _, n := range r.insecure {
+			if n.Contains(ip) {
+				return true
+			}
+		}
+	}
+	return false
+}
