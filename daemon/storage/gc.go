@@ -1,0 +1,205 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/containerd/v2/core/metadata"
+	"github.com/containerd/log"
+)
+
+// gcDebounce is how long the scheduler waits after the first deletion before
+// collecting, so that a burst of deletions costs one collection.
+const gcDebounce = 250 * time.Millisecond
+
+// errGCStopped is returned by collect once the storage is closed.
+var errGCStopped = errors.New("storage: garbage collector stopped (storage closed)")
+
+// gcScheduler replaces containerd's unexported GC scheduler plugin for the
+// embedded stack. Mutations that leave the metadata dirty (deletions) kick a
+// debounced collection; a ticker collects periodically so that expired
+// leases go away even without deletions; collect runs one synchronously.
+type gcScheduler struct {
+	db       *metadata.DB
+	interval time.Duration
+	delay    time.Duration
+	log      *log.Entry
+
+	kick chan struct{}
+	quit chan struct{}
+	done chan struct{}
+
+	// mu guards stopped; collections hold it for reading so that stop
+	// waits for in-flight collections before the database is closed.
+	mu      sync.RWMutex
+	stopped bool
+	started bool // set by start, before the loop runs
+	once    sync.Once
+}
+
+func newGCScheduler(db *metadata.DB, interval time.Duration, logger *log.Entry) *gcScheduler {
+	return &gcScheduler{
+		db:       db,
+		interval: interval,
+		delay:    gcDebounce,
+		log:      logger.WithField("component", "gc"),
+		kick:     make(chan struct{}, 1),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+}
+
+// start registers the mutation callback and starts the loop. A first
+// collection is scheduled right away to clear what a previous run left.
+func (g *gcScheduler) start() {
+	g.db.RegisterMutationCallback(g.mutated)
+	g.trigger()
+	g.started = true
+	go g.run()
+}
+
+// mutated is called by the metadata DB after every successful write
+// transaction, while the DB's GC lock is held for reading: it must never
+// block or collect itself (that would deadlock).
+func (g *gcScheduler) mutated(dirty bool) {
+	if dirty {
+		g.trigger()
+	}
+}
+
+func (g *gcScheduler) trigger() {
+	select {
+	case g.kick <- struct{}{}:
+	default: // a collection is already pending
+	}
+}
+
+func (g *gcScheduler) run() {
+	defer close(g.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	ticker := time.NewTicker(g.interval)
+	defer ticker.Stop()
+	var (
+		debounce  *time.Timer
+		debounceC <-chan time.Time
+	)
+	defer func() {
+		if debounce != nil {
+			debounce.Stop()
+		}
+	}()
+
+	for {
+		select {
+		case <-g.quit:
+			return
+		case <-g.kick:
+			// Coalesce: the first kick arms the timer, later ones ride along.
+			// The timer is not pushed back, so a steady stream of deletions
+			// cannot starve collection.
+			if debounceC == nil {
+				debounce = time.NewTimer(g.delay)
+				debounceC = debounce.C
+			}
+		case <-debounceC:
+			debounceC = nil
+			g.collectInBackground(ctx, "deletion")
+		case <-ticker.C:
+			g.collectInBackground(ctx, "interval")
+		}
+	}
+}
+
+func (g *gcScheduler) collectInBackground(ctx context.Context, reason string) {
+	if err := g.collect(ctx); err != nil && !errors.Is(err, errGCStopped) && ctx.Err() == nil {
+		g.log.WithError(err).WithField("reason", reason).Warn("garbage collection failed")
+	}
+}
+
+// collect runs a full garbage collection and returns once unreferenced
+// content and snapshots have been removed from disk.
+func (g *gcScheduler) collect(ctx context.Context) error {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.stopped {
+		return errGCStopped
+	}
+	start := time.Now()
+	stats, err := g.db.GarbageCollect(ctx)
+	if err != nil {
+		return fmt.Errorf("garbage collection: %w", err)
+	}
+	entry := g.log.WithField("d", time.Since(start))
+	if st, ok := stats.(metadata.GCStats); ok {
+		entry = entry.WithField("meta", st.MetaD).WithField("content", st.ContentD)
+	}
+	entry.Debug("garbage collected")
+	return nil
+}
+
+// stop ends the loop and waits for running collections. Idempotent.
+func (g *gcScheduler) stop() {
+	g.once.Do(func() {
+		close(g.quit)
+		if g.started {
+			<-g.done
+		}
+		g.mu.Lock()
+		g.stopped = true
+		g.mu.Unlock()
+	})
+}
+
+// syncImageStore makes images.SynchronousDelete() effective in embedded
+// mode: containerd honours it in its images service, the metadata store
+// ignores it. A synchronous delete returns only after a collection has
+// removed whatever the image alone referenced.
+type syncImageStore struct {
+	images.Store
+	gc *gcScheduler
+}
+
+func (s syncImageStore) Delete(ctx context.Context, name string, opts ...images.DeleteOpt) error {
+	var do images.DeleteOptions
+	for _, o := range opts {
+		if err := o(ctx, &do); err != nil {
+			return err
+		}
+	}
+	if err := s.Store.Delete(ctx, name, opts...); err != nil {
+		return err
+	}
+	if do.Synchronous {
+		return s.gc.collect(ctx)
+	}
+	return nil
+}
+
+// syncLeaseManager does the same for leases.SynchronousDelete.
+type syncLeaseManager struct {
+	leases.Manager
+	gc *gcScheduler
+}
+
+func (m syncLeaseManager) Delete(ctx context.Context, l leases.Lease, opts ...leases.DeleteOpt) error {
+	var do leases.DeleteOptions
+	for _, o := range opts {
+		if err := o(ctx, &do); err != nil {
+			return err
+		}
+	}
+	if err := m.Manager.Delete(ctx, l, opts...); err != nil {
+		return err
+	}
+	if do.Synchronous {
+		return m.gc.collect(ctx)
+	}
+	return nil
+}

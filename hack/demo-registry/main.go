@@ -1,0 +1,79 @@
+// Command demo-registry runs an in-process registry (testutil/registry)
+// filled with sample images (testutil/fixtures) for `make demo`:
+//
+//	demo/hello:latest  3 gzip layers (~1.4 MiB), Cmd, Env, Labels
+//	demo/multi:latest  manifest list: linux/amd64, linux/arm64, linux/arm/v7
+//
+// Once the images are pushed it prints one line "REGISTRY=127.0.0.1:PORT"
+// on stdout and serves until SIGINT or SIGTERM. It needs no network beyond
+// loopback.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
+	"github.com/berth-dev/berth/testutil/registry"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (default: random port on 127.0.0.1)")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("demo-registry: ")
+
+	reg, err := registry.New(registry.Config{Addr: *addr})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	err = pushSamples(ctx, reg.Host())
+	cancel()
+	if err != nil {
+		_ = reg.Close()
+		log.Fatal(err)
+	}
+	fmt.Printf("REGISTRY=%s\n", reg.Host())
+	log.Printf("serving demo/hello:latest and demo/multi:latest at %s", reg.Host())
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	sig := <-sigs
+	log.Printf("%v: shutting down", sig)
+	if err := reg.Close(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func pushSamples(ctx context.Context, host string) error {
+	hello := fixtures.Image{
+		Layers: []fixtures.Layer{
+			{Seed: 101, Size: 768 << 10, NumFiles: 4, Files: []fixtures.File{
+				{Path: "etc/os-release", Content: []byte("NAME=\"berth demo\"\nID=berth-demo\n")},
+			}},
+			{Seed: 102, Size: 512 << 10, NumFiles: 3},
+			{Seed: 103, Size: 128 << 10, NumFiles: 2, Files: []fixtures.File{
+				{Path: "usr/local/bin/hello", Content: []byte("#!/bin/sh\necho \"Hello from berth!\"\n"), Mode: 0o755},
+			}},
+		},
+		Cmd:        []string{"/usr/local/bin/hello"},
+		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "GREETING=hello"},
+		Labels:     map[string]string{"org.opencontainers.image.title": "hello", "org.opencontainers.image.vendor": "berth demo"},
+		WorkingDir: "/",
+	}
+	if _, err := fixtures.Push(ctx, host, "demo/hello", "latest", hello); err != nil {
+		return fmt.Errorf("push demo/hello: %w", err)
+	}
+	multi := fixtures.Index{Manifests: fixtures.Platforms("linux/amd64", "linux/arm64", "linux/arm/v7")}
+	if _, err := fixtures.PushIndex(ctx, host, "demo/multi", "latest", multi); err != nil {
+		return fmt.Errorf("push demo/multi: %w", err)
+	}
+	return nil
+}
