@@ -161,7 +161,7 @@ func TestGreedyNameRoutes(t *testing.T) {
 	cases := map[string]string{
 		"/v1.44/images/docker.io/library/alpine:latest/json": "docker.io/library/alpine:latest",
 		"/images/127.0.0.1:5000/a/b@sha256:abc/json":         "127.0.0.1:5000/a/b@sha256:abc",
-		"/images/json/json":                                  "json",
+		"/images/json/json": "json",
 	}
 	for path, want := range cases {
 		if resp, _ := get(t, c, "GET", path); resp.StatusCode != http.StatusOK || got["name"] != want {
