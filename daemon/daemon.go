@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		Env:                    os.Getenv,
 	})
 	d.server = apiserver.New(apiserver.Config{Version: Version},
-		system.NewRouter(d, d.events),
+		system.NewRouter(d, d.events, d.images),
 		imagerouter.NewRouter(d.images),
 		container.NewRouter(d.images),
 	)

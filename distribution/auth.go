@@ -1,9 +1,12 @@
 package distribution
 
 import (
+	"context"
 	"encoding/base64"
+	"net/http"
 	"strings"
 
+	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/registry"
 )
@@ -15,15 +18,16 @@ const (
 )
 
 // credentials returns the credential callback for containerd's authorizer.
-// They are given only to the host the auth config names (or any host when it
-// names none): an identity token is a refresh token (empty username).
-func credentials(auth *registry.AuthConfig) func(host string) (string, string, error) {
+// They are given only to cfgHost, the host the auth config names (or the
+// pulled reference's registry when it names none), as dockerd: an identity
+// token is a refresh token (empty username).
+func credentials(auth *registry.AuthConfig, cfgHost string) func(host string) (string, string, error) {
 	return func(host string) (string, string, error) {
 		if auth == nil {
 			return "", "", nil
 		}
-		if cfgHost := authHost(auth); cfgHost != "" && cfgHost != normalizeHost(host) {
-			log.L.WithField("host", host).Debug("not sending credentials for another host")
+		if cfgHost != normalizeHost(host) {
+			log.L.WithFields(log.Fields{"host": host, "cfgHost": cfgHost}).Debug("not sending credentials for another host")
 			return "", "", nil
 		}
 		if auth.IdentityToken != "" {
@@ -39,15 +43,35 @@ func credentials(auth *registry.AuthConfig) func(host string) (string, string, e
 	}
 }
 
-// bearerToken is a registry token to send as "Authorization: Bearer" to host.
-func bearerToken(auth *registry.AuthConfig, host string) string {
-	if auth == nil || auth.RegistryToken == "" {
-		return ""
+// configHost is the registry host credentials of auth belong to: the one it
+// names, else refHost (the registry of the reference being pulled).
+func configHost(auth *registry.AuthConfig, refHost string) string {
+	if auth != nil {
+		if h := authHost(auth); h != "" {
+			return h
+		}
 	}
-	if cfgHost := authHost(auth); cfgHost != "" && cfgHost != normalizeHost(host) {
-		return ""
+	return normalizeHost(refHost)
+}
+
+// bearerAuthorizer sends a registry token as "Authorization: Bearer" to its
+// host only, and never answers a challenge: a refused token is final, as
+// with dockerd.
+type bearerAuthorizer struct {
+	host, token string
+}
+
+func (a bearerAuthorizer) Authorize(ctx context.Context, req *http.Request) error {
+	if normalizeHost(req.URL.Host) != a.host {
+		log.G(ctx).WithFields(log.Fields{"host": req.URL.Host, "cfgHost": a.host}).Debug("not sending the registry token to another host")
+		return nil
 	}
-	return auth.RegistryToken
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	return nil
+}
+
+func (a bearerAuthorizer) AddResponses(context.Context, []*http.Response) error {
+	return errdefs.ErrNotImplemented
 }
 
 // authHost is the registry host an auth config is for ("" = unspecified).

@@ -70,8 +70,9 @@ func (r *Registries) Resolver(auth *registry.AuthConfig, meta http.Header) remot
 // hosts returns containerd's host configuration function with berth's
 // settings layered in: hosts.toml first, then insecure and mirror defaults.
 func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
-	creds := credentials(auth)
 	return func(host string) ([]docker.RegistryHost, error) {
+		cfgHost := configHost(auth, host)
+		creds := credentials(auth, cfgHost)
 		opts := config.HostOptions{
 			Credentials: creds,
 			HostDir:     r.hostDir,
@@ -80,9 +81,6 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 			// Try HTTPS without verification first, then fall back to HTTP.
 			opts.DefaultScheme = "http"
 			opts.DefaultTLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user marked it insecure
-		}
-		if bearer := bearerToken(auth, host); bearer != "" {
-			opts.AuthorizerOpts = append(opts.AuthorizerOpts, docker.WithAuthHeader(http.Header{"Authorization": {"Bearer " + bearer}}))
 		}
 		hosts, err := config.ConfigureHosts(context.Background(), opts)(host)
 		if err != nil {
@@ -94,6 +92,14 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 				return nil, err
 			}
 			hosts = append(mirrors, hosts...)
+		}
+		if auth != nil && auth.RegistryToken != "" {
+			// A registry token replaces the challenge dance on its host.
+			for i := range hosts {
+				if normalizeHost(hosts[i].Host) == cfgHost {
+					hosts[i].Authorizer = bearerAuthorizer{host: cfgHost, token: auth.RegistryToken}
+				}
+			}
 		}
 		return hosts, nil
 	}

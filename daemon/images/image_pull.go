@@ -2,9 +2,16 @@ package images
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/diff"
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/remotes"
+	"github.com/containerd/containerd/v2/core/transfer"
+	"github.com/containerd/containerd/v2/pkg/snapshotters"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/containerd/platforms"
@@ -12,9 +19,12 @@ import (
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
+	"github.com/berth-dev/berth/distribution"
+	"github.com/berth-dev/berth/image"
 )
 
 // PullImage is POST /images/create with fromImage: pull one tag or digest,
@@ -28,17 +38,20 @@ func (s *ImageService) PullImage(ctx context.Context, opts backend.PullOptions, 
 	if opts.Platform != nil {
 		platform = *opts.Platform
 	}
-	return s.pullTag(ctx, ref, platform, opts, out)
+	if reference.IsNameOnly(ref) {
+		return s.pullAllTags(ctx, ref, platform, opts, out)
+	}
+	return s.pullOne(ctx, ref, platform, opts, out)
 }
 
 // parsePullReference turns fromImage and tag into a reference, as dockerd
 // does: a tag that parses as a digest is a digest.
-func parsePullReference(image, tag string) (reference.Named, error) {
-	ref, err := reference.ParseNormalizedNamed(image)
+func parsePullReference(img, tag string) (reference.Named, error) {
+	ref, err := reference.ParseNormalizedNamed(img)
 	if err != nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
 	}
-	if ref.Name() == "docker.io/library/scratch" || reference.FamiliarName(ref) == "scratch" {
+	if reference.FamiliarName(ref) == "scratch" {
 		return nil, errdefs.ErrPermissionDenied.WithMessage("'scratch' is a reserved name")
 	}
 	if tag == "" {
@@ -46,40 +59,220 @@ func parsePullReference(image, tag string) (reference.Named, error) {
 	}
 	if dgst, err := digest.Parse(tag); err == nil {
 		ref, err = reference.WithDigest(reference.TrimNamed(ref), dgst)
-	} else {
-		ref, err = reference.WithTag(ref, tag)
+		if err != nil {
+			return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+		}
+		return ref, nil
 	}
+	ref, err = reference.WithTag(ref, tag)
 	if err != nil {
 		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
 	}
 	return ref, nil
 }
 
-// pullTag pulls one tagged or digested reference and unpacks it.
-func (s *ImageService) pullTag(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) error {
-	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
-	img, err := s.client.Pull(ctx, ref.String(),
-		client.WithResolver(resolver),
-		client.WithPlatformMatcher(platforms.Only(platform)),
-		client.WithPullUnpack,
-		client.WithPullSnapshotter(s.snapshotter),
-		client.WithDownloadLimiter(s.downloads),
-	)
+// pullAllTags pulls every tag the registry lists; invalid tags are skipped
+// and the first failure stops the pull.
+func (s *ImageService) pullAllTags(ctx context.Context, repo reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) error {
+	tags, err := s.registries.ListTags(ctx, opts.Auth, repo)
+	if err != nil {
+		return distribution.TranslatePullError(err, repo)
+	}
+	for _, tag := range tags {
+		ref, err := reference.WithTag(repo, tag)
+		if err != nil {
+			log.G(ctx).WithField("tag", tag).Warn("skipping invalid tag listed by the registry")
+			continue
+		}
+		if err := s.pullOne(ctx, ref, platform, opts, out); err != nil {
+			return fmt.Errorf("error pulling %s: %w", reference.FamiliarString(ref), err)
+		}
+	}
+	return nil
+}
+
+// pullOne pulls one tagged or digested reference under one lease and
+// unpacks it, streaming dockerd's progress lines.
+func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) (retErr error) {
+	ctx, release, err := s.startPullLease(ctx, ref.String())
 	if err != nil {
 		return err
 	}
-	target := img.Target()
+	defer func() { release(retErr != nil) }()
+
+	// Keep the image this reference named before, while the pull runs.
+	oldImg, err := s.images.Get(ctx, ref.String())
+	hadOld := err == nil
+	if hadOld {
+		if err := s.leaseImageContent(ctx, oldImg); err != nil {
+			log.G(ctx).WithError(err).Warn("failed to lease the previous image's content")
+		}
+	}
+
+	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
+	name, desc, err := resolver.Resolve(ctx, ref.String())
+	if err != nil {
+		return distribution.TranslatePullError(fmt.Errorf("failed to resolve reference %q: %w", ref.String(), err), ref)
+	}
+	if isSchema1(desc.MediaType) {
+		return s.pullSchema1(ctx, ref, name, desc, resolver, out)
+	}
+	fetcher, err := resolver.Fetcher(ctx, name)
+	if err != nil {
+		return distribution.TranslatePullError(err, ref)
+	}
+	provider := distribution.FetchThrough{Store: s.content, Fetcher: fetcher}
+	matcher := platforms.Only(platform)
+	sel, err := image.SelectManifest(ctx, provider, desc, matcher)
+	if err != nil {
+		if errdefs.IsNotFound(err) {
+			return distribution.PlatformNotFound(platform, err)
+		}
+		return distribution.TranslatePullError(err, ref)
+	}
+	manifest, err := readManifest(ctx, provider, sel.Manifest)
+	if err != nil {
+		return err
+	}
+	cfg, err := readConfig(ctx, provider, manifest.Config)
+	if err != nil {
+		return err
+	}
+
+	_ = out.WriteMessage(jsonstream.Message{ID: tagOrDigest(ref), Status: "Pulling from " + reference.Path(ref)})
+	progress := newPullProgress(out, s.content, s.snapshotService())
+	progress.setLayers(ctx, manifest.Layers, chainIDs(cfg))
+	progress.start(ctx)
+
+	img, err := s.client.Pull(ctx, ref.String(),
+		client.WithResolver(pinnedResolver{Resolver: resolver, name: name, desc: desc}),
+		client.WithPlatformMatcher(matcher),
+		client.WithPullUnpack,
+		client.WithPullSnapshotter(s.snapshotter),
+		client.WithDownloadLimiter(s.downloads),
+		client.WithUnpackOpts([]client.UnpackOpt{
+			client.WithUnpackLimiter(s.unpacks),
+			client.WithUnpackApplyOpts(diff.WithProgress(progress.extractProgress)),
+		}),
+		client.WithImageHandlerWrapper(composeWrappers(
+			steerToSelection(sel),
+			snapshotters.AppendInfoHandlerWrapper(ref.String()),
+		)),
+	)
+	progress.finish(ctx, err == nil)
+	if err != nil {
+		return distribution.TranslatePullError(err, ref)
+	}
+	// The record was updated in place only if the previous image was still
+	// named when the pull finished; one removed meanwhile is not brought back.
+	replaced := hadOld && img.Metadata().CreatedAt.Equal(oldImg.CreatedAt)
+	return s.finishPull(ctx, ref, img.Target(), oldImg, hadOld, replaced, cfg.Config.Labels, out)
+}
+
+// finishPull keeps the replaced image as dangling, drops the dangling record
+// of what was pulled, and reports the result and the event.
+func (s *ImageService) finishPull(ctx context.Context, ref reference.Named, target ocispec.Descriptor, oldImg images.Image, hadOld, replaced bool, labels map[string]string, out backend.ProgressWriter) error {
+	ctx = context.WithoutCancel(ctx)
+	upToDate := hadOld && oldImg.Target.Digest == target.Digest
+	if replaced && !upToDate {
+		if err := s.keepAsDangling(ctx, oldImg); err != nil {
+			log.G(ctx).WithError(err).Warn("failed to keep the previous image as dangling")
+		}
+	}
 	if err := s.removeDangling(ctx, target.Digest); err != nil {
 		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the pulled image")
 	}
+	status := "Status: Downloaded newer image for "
+	if upToDate {
+		status = "Status: Image is up to date for "
+	}
 	_ = out.WriteMessage(jsonstream.Message{Status: "Digest: " + target.Digest.String()})
-	_ = out.WriteMessage(jsonstream.Message{Status: fmt.Sprintf("Status: Downloaded newer image for %s", reference.FamiliarString(ref))})
+	_ = out.WriteMessage(jsonstream.Message{Status: status + reference.FamiliarString(ref)})
 	log.G(ctx).WithFields(log.Fields{"digest": target.Digest, "remote": ref.String()}).Info("image pulled")
-	if s.events != nil {
-		s.events.Log(events.ImageEventType, events.ActionPull, events.Actor{
-			ID:         reference.FamiliarString(ref),
-			Attributes: map[string]string{"name": reference.FamiliarName(ref)},
+	s.logImageEvent(events.ActionPull, reference.FamiliarString(ref), reference.FamiliarName(ref), labels)
+	return nil
+}
+
+// tagOrDigest is the ID of the "Pulling from" line: the tag, or the whole
+// reference when pulling by digest (as dockerd).
+func tagOrDigest(ref reference.Named) string {
+	if t, ok := ref.(reference.Tagged); ok {
+		return t.Tag()
+	}
+	return ref.String()
+}
+
+func readManifest(ctx context.Context, p content.Provider, desc ocispec.Descriptor) (ocispec.Manifest, error) {
+	var m ocispec.Manifest
+	data, err := content.ReadBlob(ctx, p, desc)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid manifest %s: %v", desc.Digest, err))
+	}
+	return m, nil
+}
+
+func readConfig(ctx context.Context, p content.Provider, desc ocispec.Descriptor) (ocispec.Image, error) {
+	var cfg ocispec.Image
+	data, err := content.ReadBlob(ctx, p, desc)
+	if err != nil {
+		return cfg, err
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return cfg, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid image config %s: %v", desc.Digest, err))
+	}
+	return cfg, nil
+}
+
+// chainIDs are the snapshot keys of each layer of cfg.
+func chainIDs(cfg ocispec.Image) []digest.Digest {
+	return identity.ChainIDs(append([]digest.Digest{}, cfg.RootFS.DiffIDs...))
+}
+
+// pinnedResolver answers Resolve with the descriptor already resolved, so
+// the pull dispatches exactly what was selected even if the tag moves.
+type pinnedResolver struct {
+	remotes.Resolver
+	name string
+	desc ocispec.Descriptor
+}
+
+func (p pinnedResolver) Resolve(ctx context.Context, ref string) (string, ocispec.Descriptor, error) {
+	return p.name, p.desc, nil
+}
+
+// SetOptions passes the download limiter and friends to the real resolver.
+func (p pinnedResolver) SetOptions(opts ...transfer.ImageResolverOption) {
+	if r, ok := p.Resolver.(remotes.ResolverWithOptions); ok {
+		r.SetOptions(opts...)
+	}
+}
+
+// steerToSelection makes the dispatch follow the chosen path through
+// (nested) indexes to the selected platform manifest.
+func steerToSelection(sel image.Selection) func(images.Handler) images.Handler {
+	return func(h images.Handler) images.Handler {
+		return images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+			children, err := h.Handle(ctx, desc)
+			if err != nil || !images.IsIndexType(desc.MediaType) {
+				return children, err
+			}
+			if next, ok := sel.Path[desc.Digest.String()]; ok {
+				return []ocispec.Descriptor{next}, nil
+			}
+			return nil, nil
 		})
 	}
-	return nil
+}
+
+// composeWrappers applies wrappers so the first is outermost.
+func composeWrappers(ws ...func(images.Handler) images.Handler) func(images.Handler) images.Handler {
+	return func(h images.Handler) images.Handler {
+		for i := len(ws) - 1; i >= 0; i-- {
+			h = ws[i](h)
+		}
+		return h
+	}
 }

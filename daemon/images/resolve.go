@@ -3,6 +3,9 @@ package images
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/containerd/v2/core/images"
@@ -11,100 +14,192 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-// errNoSuchImage is dockerd's not-found error for a name or ID.
-func errNoSuchImage(name string) error {
-	return errdefs.ErrNotFound.WithMessage("No such image: " + name)
+// minIDPrefix is the shortest hex string taken as an image ID prefix, as in
+// dockerd ("abc" is only ever the name abc:latest).
+const minIDPrefix = 4
+
+// errNoSuchImage is dockerd's not-found error for a name or ID: a name
+// without tag or digest is shown with ":latest".
+func errNoSuchImage(ref reference.Reference) error {
+	if named, ok := ref.(reference.Named); ok {
+		ref = reference.TagNameOnly(named)
+	}
+	return errdefs.ErrNotFound.WithMessage("No such image: " + reference.FamiliarString(ref))
+}
+
+// resolution is what a user-supplied name designates.
+type resolution struct {
+	// match is the record the name designates, nil when the name is a
+	// digest (an ID, or repository@digest) that only matched by target.
+	match *images.Image
+	// all holds every record pointing at the same target, sorted by name.
+	all []images.Image
+	// byID is true when the name is a full or short image ID (or an explicit
+	// dangling name): it designates the image, not one of its names.
+	byID bool
+	// named is the parsed name when it is a repository reference (with tag
+	// or digest), nil for IDs.
+	named reference.Named
+}
+
+// target is the digest every record of r points at.
+func (r resolution) target() digest.Digest {
+	return r.all[0].Target.Digest
+}
+
+// image returns the designated record, or the preferred record of the
+// target when the name matched by digest.
+func (r resolution) image() images.Image {
+	if r.match != nil {
+		return *r.match
+	}
+	return preferNamed(r.all)
 }
 
 // GetImage finds the image record a user-supplied name means: a full or
-// "sha256:"-prefixed ID, a unique ID prefix, name:tag, name@digest, or a
-// familiar name (alpine = docker.io/library/alpine:latest). Every endpoint
-// resolves names here.
+// "sha256:"-prefixed ID, a unique ID prefix (at least 4 hex digits),
+// name:tag, name@digest, or a familiar name (alpine means
+// docker.io/library/alpine:latest). Every endpoint resolves names here.
 func (s *ImageService) GetImage(ctx context.Context, name string) (images.Image, error) {
-	if name == "" {
-		return images.Image{}, errdefs.ErrInvalidArgument.WithMessage("image name cannot be blank")
+	r, err := s.resolve(ctx, name)
+	if err != nil {
+		return images.Image{}, err
 	}
-	// A full digest ID.
-	if dgst, err := digest.Parse(name); err == nil {
-		return s.imageByDigest(ctx, name, dgst)
-	}
-	if isHexID(name) && len(name) == 64 {
-		return s.imageByDigest(ctx, name, digest.NewDigestFromEncoded(digest.SHA256, name))
-	}
-	ref, refErr := reference.ParseAnyReference(name)
-	if refErr == nil {
-		if named, ok := ref.(reference.Named); ok {
-			named = reference.TagNameOnly(named)
-			img, err := s.images.Get(ctx, named.String())
-			if err == nil {
-				return img, nil
-			}
-			if !errdefs.IsNotFound(err) {
-				return images.Image{}, err
-			}
-			// name@digest where the image is stored under another tag of
-			// the same repository.
-			if canonical, ok := named.(reference.Canonical); ok {
-				if img, err := s.imageByRepoDigest(ctx, canonical); err == nil {
-					return img, nil
-				}
-			}
-		} else if d, ok := ref.(reference.Digested); ok {
-			return s.imageByDigest(ctx, name, d.Digest())
-		}
-	}
-	// A short ID prefix.
-	prefix := strings.TrimPrefix(name, "sha256:")
-	if isHexID(prefix) && len(prefix) >= 1 && len(prefix) < 64 {
-		return s.imageByPrefix(ctx, name, prefix)
-	}
-	if refErr != nil {
-		return images.Image{}, errdefs.ErrInvalidArgument.WithMessage(refErr.Error())
-	}
-	return images.Image{}, errNoSuchImage(name)
+	return r.image(), nil
 }
 
-// imageByDigest returns an image whose target is dgst, preferring a named
-// one over a dangling record.
-func (s *ImageService) imageByDigest(ctx context.Context, name string, dgst digest.Digest) (images.Image, error) {
+// resolve interprets name as dockerd does and returns the designated record
+// with all the records sharing its target.
+func (s *ImageService) resolve(ctx context.Context, name string) (resolution, error) {
+	if strings.TrimSpace(name) == "" {
+		return resolution{}, errdefs.ErrInvalidArgument.WithMessage("image name cannot be blank")
+	}
+	parsed, err := reference.ParseAnyReference(name)
+	if err != nil {
+		return resolution{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid reference format: %q: %v", name, err))
+	}
+	named, isNamed := parsed.(reference.Named)
+	digested, isDigested := parsed.(reference.Digested)
+
+	switch {
+	case !isNamed && isDigested:
+		// A full ID, with or without "sha256:".
+		all, err := s.recordsOf(ctx, digested.Digest())
+		if err != nil {
+			return resolution{}, err
+		}
+		if len(all) == 0 {
+			return resolution{}, errNoSuchImage(parsed)
+		}
+		return resolution{all: all, byID: true}, nil
+
+	case isDigested:
+		// repository@digest: the digest must be stored under that repository.
+		all, err := s.recordsOf(ctx, digested.Digest())
+		if err != nil {
+			return resolution{}, err
+		}
+		var match *images.Image
+		sameRepo := false
+		for i, img := range all {
+			if img.Name == named.String() || img.Name == name {
+				match = &all[i]
+			}
+			if rn, err := reference.ParseNormalizedNamed(img.Name); err == nil && rn.Name() == named.Name() {
+				sameRepo = true
+			}
+		}
+		if !sameRepo {
+			return resolution{}, errNoSuchImage(parsed)
+		}
+		byID := match != nil && IsDangling(*match)
+		return resolution{match: match, all: all, byID: byID, named: named}, nil
+	}
+
+	// A name, possibly tag-less; or a short ID that looks like a name.
+	tagged := reference.TagNameOnly(named)
+	img, err := s.images.Get(ctx, tagged.String())
+	switch {
+	case err == nil:
+		all, err := s.recordsOf(ctx, img.Target.Digest)
+		if err != nil {
+			return resolution{}, err
+		}
+		if len(all) == 0 { // deleted meanwhile
+			return resolution{}, errNoSuchImage(parsed)
+		}
+		for i := range all {
+			if all[i].Name == img.Name {
+				return resolution{match: &all[i], all: all, named: tagged}, nil
+			}
+		}
+		return resolution{}, errNoSuchImage(parsed)
+	case !errdefs.IsNotFound(err):
+		return resolution{}, err
+	}
+	if prefix, ok := idPrefix(name); ok {
+		return s.resolvePrefix(ctx, name, prefix, parsed)
+	}
+	return resolution{}, errNoSuchImage(parsed)
+}
+
+// resolvePrefix finds the image whose ID starts with prefix.
+func (s *ImageService) resolvePrefix(ctx context.Context, name, prefix string, parsed reference.Reference) (resolution, error) {
+	filter := "target.digest~=" + strconv.Quote(fmt.Sprintf(`^sha256:%s[0-9a-f]*$`, regexp.QuoteMeta(prefix)))
+	list, err := s.images.List(ctx, filter)
+	if err != nil {
+		return resolution{}, err
+	}
+	if len(list) == 0 {
+		return resolution{}, errNoSuchImage(parsed)
+	}
+	ids := map[digest.Digest]struct{}{}
+	for _, img := range list {
+		ids[img.Target.Digest] = struct{}{}
+	}
+	if len(ids) > 1 {
+		var matches []string
+		for id := range ids {
+			matches = append(matches, id.String())
+		}
+		sort.Strings(matches)
+		return resolution{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(
+			"ambiguous image ID prefix %q: it matches %d images (%s); use more characters or a name",
+			name, len(matches), strings.Join(matches, ", ")))
+	}
+	sortByName(list)
+	return resolution{all: list, byID: true}, nil
+}
+
+// recordsOf lists the records pointing at dgst, sorted by name.
+func (s *ImageService) recordsOf(ctx context.Context, dgst digest.Digest) ([]images.Image, error) {
 	list, err := s.images.List(ctx, "target.digest=="+dgst.String())
 	if err != nil {
-		return images.Image{}, err
+		return nil, err
 	}
-	if len(list) == 0 {
-		return images.Image{}, errNoSuchImage(name)
-	}
-	return preferNamed(list), nil
+	sortByName(list)
+	return list, nil
 }
 
-func (s *ImageService) imageByRepoDigest(ctx context.Context, ref reference.Canonical) (images.Image, error) {
-	list, err := s.images.List(ctx, "target.digest=="+ref.Digest().String())
-	if err != nil {
-		return images.Image{}, err
+// idPrefix reports whether name is a short image ID (4 to 63 lower-case hex
+// digits, optionally after "sha256:") and returns the hex part.
+func idPrefix(name string) (string, bool) {
+	hex := strings.TrimPrefix(name, "sha256:")
+	if len(hex) < minIDPrefix || len(hex) >= 64 {
+		return "", false
 	}
-	for _, img := range list {
-		if named, err := reference.ParseNamed(img.Name); err == nil && named.Name() == ref.Name() {
-			return img, nil
+	for _, c := range hex {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", false
 		}
 	}
-	return images.Image{}, errNoSuchImage(ref.String())
+	return hex, true
 }
 
-func (s *ImageService) imageByPrefix(ctx context.Context, name, prefix string) (images.Image, error) {
-	list, err := s.images.List(ctx, fmt.Sprintf(`target.digest~=^sha256:%s[0-9a-f]*$`, prefix))
-	if err != nil {
-		return images.Image{}, err
-	}
-	if len(list) == 0 {
-		return images.Image{}, errNoSuchImage(name)
-	}
-	first := list[0].Target.Digest
-	for _, img := range list[1:] {
-		if img.Target.Digest != first {
-			return images.Image{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ambiguous image ID prefix %q matches more than one image", name))
-		}
-	}
-	return preferNamed(list), nil
+// isIDPrefix reports whether name designates id itself (full ID or prefix,
+// with or without "sha256:").
+func isIDPrefix(id digest.Digest, name string) bool {
+	return strings.HasPrefix(id.String(), name) || strings.HasPrefix(id.Encoded(), name)
 }
 
 // preferNamed picks a non-dangling record when there is one.
@@ -117,14 +212,6 @@ func preferNamed(list []images.Image) images.Image {
 	return list[0]
 }
 
-func isHexID(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
+func sortByName(list []images.Image) {
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 }

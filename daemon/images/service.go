@@ -5,6 +5,8 @@ package images
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/content"
@@ -48,6 +50,10 @@ type ImageService struct {
 
 	// downloads is the daemon-wide cap on concurrent layer downloads.
 	downloads *semaphore.Weighted
+	// unpacks caps concurrent layer applies across all pulls.
+	unpacks *semaphore.Weighted
+	// pruning is set while an image prune runs (one at a time).
+	pruning atomic.Bool
 }
 
 // New returns the image service.
@@ -70,6 +76,7 @@ func New(cfg Config) *ImageService {
 		events:      cfg.Events,
 		env:         env,
 		downloads:   semaphore.NewWeighted(int64(n)),
+		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 	}
 }
 

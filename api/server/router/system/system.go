@@ -12,11 +12,12 @@ import (
 type systemRouter struct {
 	backend Backend
 	events  EventsBackend
+	auth    AuthBackend
 }
 
 // NewRouter returns the system routes.
-func NewRouter(b Backend, e EventsBackend) router.Router {
-	return &systemRouter{backend: b, events: e}
+func NewRouter(b Backend, e EventsBackend, a AuthBackend) router.Router {
+	return &systemRouter{backend: b, events: e, auth: a}
 }
 
 func (s *systemRouter) Routes() []router.Route {
@@ -26,6 +27,7 @@ func (s *systemRouter) Routes() []router.Route {
 		router.NewRoute("GET", "/version", s.version),
 		router.NewRoute("GET", "/info", s.info),
 		router.NewRoute("GET", "/events", s.getEvents),
+		router.NewRoute("POST", "/auth", s.postAuth),
 	}
 }
 

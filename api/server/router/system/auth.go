@@ -1,0 +1,28 @@
+package system
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth-dev/berth/api/server/httputils"
+)
+
+// AuthBackend checks registry credentials (POST /auth, `docker login`).
+type AuthBackend interface {
+	AuthenticateToRegistry(ctx context.Context, auth *registry.AuthConfig) error
+}
+
+func (s *systemRouter) postAuth(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	var cfg registry.AuthConfig
+	if err := json.NewDecoder(r.Body).Decode(&cfg); err != nil {
+		return errdefs.ErrInvalidArgument.WithMessage("invalid JSON in request body: " + err.Error())
+	}
+	if err := s.auth.AuthenticateToRegistry(ctx, &cfg); err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, registry.AuthResponse{Status: "Login Succeeded"})
+}

@@ -1,0 +1,161 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/pkg/labels"
+	"github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+
+	"github.com/berth-dev/berth/api/types/filters"
+)
+
+// imageFilter is a parsed image filter set (GET /images/json, POST
+// /images/prune). Name and record filters (dangling, reference, until)
+// decide per record; content filters (label, label!, before, since) per
+// image.
+type imageFilter struct {
+	args filters.Args
+
+	dangling    *bool
+	references  []string
+	until       *time.Time
+	before      *time.Time
+	since       *time.Time
+	hasLabels   bool
+	hasNoLabels bool
+}
+
+// newImageFilter validates f against accepted and parses it. before and
+// since name images, resolved like any name ("No such image" if absent).
+func (s *ImageService) newImageFilter(ctx context.Context, f filters.Args, accepted ...string) (*imageFilter, error) {
+	if err := f.Validate(accepted...); err != nil {
+		return nil, err
+	}
+	flt := &imageFilter{args: f, references: f.Values("reference")}
+	if f.Has("dangling") {
+		v, _, err := f.Bool("dangling")
+		if err != nil {
+			return nil, err
+		}
+		flt.dangling = &v
+	}
+	now := time.Now()
+	for _, v := range f.Values("until") {
+		t, err := parseFilterTime("until", v, now)
+		if err != nil {
+			return nil, err
+		}
+		if flt.until == nil || t.Before(*flt.until) {
+			flt.until = &t
+		}
+	}
+	for _, key := range []string{"label", "label!"} {
+		for _, v := range f.Values(key) {
+			k, val, _ := strings.Cut(v, "=")
+			if err := labels.Validate(k, val); err != nil {
+				return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter '%s=%s': %v", key, v, err))
+			}
+		}
+	}
+	flt.hasLabels, flt.hasNoLabels = f.Has("label"), f.Has("label!")
+	var err error
+	if flt.before, err = s.createdOfAll(ctx, f.Values("before"), true); err != nil {
+		return nil, err
+	}
+	if flt.since, err = s.createdOfAll(ctx, f.Values("since"), false); err != nil {
+		return nil, err
+	}
+	return flt, nil
+}
+
+// createdOfAll resolves the named images and returns the tightest bound of
+// their creation times: the earliest for before, the latest for since.
+func (s *ImageService) createdOfAll(ctx context.Context, names []string, earliest bool) (*time.Time, error) {
+	var bound *time.Time
+	for _, name := range names {
+		r, err := s.resolve(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.viewImage(ctx, r.image().Target, nil, s.newUsageCache())
+		if err != nil {
+			return nil, err
+		}
+		t := createdOf(v, r.image())
+		if bound == nil || (earliest && t.Before(*bound)) || (!earliest && t.After(*bound)) {
+			bound = &t
+		}
+	}
+	return bound, nil
+}
+
+// needsContent reports whether matchImage has anything to check.
+func (f *imageFilter) needsContent() bool {
+	return f.hasLabels || f.hasNoLabels || f.before != nil || f.since != nil
+}
+
+// matchRecord applies the filters that depend on the record alone.
+func (f *imageFilter) matchRecord(img images.Image) bool {
+	if f.dangling != nil && *f.dangling != IsDangling(img) {
+		return false
+	}
+	if f.until != nil && !img.CreatedAt.Before(*f.until) {
+		return false
+	}
+	if len(f.references) > 0 {
+		if IsDangling(img) {
+			return false
+		}
+		ref, err := reference.ParseNormalizedNamed(img.Name)
+		if err != nil {
+			return false
+		}
+		matched := false
+		for _, pattern := range f.references {
+			if ok, _ := reference.FamiliarMatch(pattern, ref); ok {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			return false
+		}
+	}
+	return true
+}
+
+// matchImage applies the filters that depend on the image's content: its
+// config labels and creation time.
+func (f *imageFilter) matchImage(v *imageView, img images.Image) bool {
+	lbls := v.labels()
+	if f.hasLabels && !f.args.MatchLabels("label", lbls) {
+		return false
+	}
+	if f.hasNoLabels && f.args.MatchAnyLabel("label!", lbls) {
+		return false
+	}
+	if f.before != nil || f.since != nil {
+		created := createdOf(v, img)
+		if f.before != nil && !created.Before(*f.before) {
+			return false
+		}
+		if f.since != nil && !created.After(*f.since) {
+			return false
+		}
+	}
+	return true
+}
+
+// createdOf is an image's creation time: its config's, else when the
+// record was made.
+func createdOf(v *imageView, img images.Image) time.Time {
+	if v != nil && v.best != nil && v.best.Config != nil && v.best.Config.Created != nil {
+		return *v.best.Config.Created
+	}
+	return img.CreatedAt
+}

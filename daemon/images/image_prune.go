@@ -1,0 +1,240 @@
+package images
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
+	"github.com/moby/moby/api/types/events"
+	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-dev/berth/api/types/filters"
+	"github.com/berth-dev/berth/image"
+)
+
+// pruneFilters are the filters POST /images/prune accepts.
+func pruneFilters() []string {
+	return []string{"dangling", "label", "label!", "until"}
+}
+
+// errPruneRunning answers a prune while another runs, as dockerd does.
+func errPruneRunning() error {
+	return errdefs.ErrConflict.WithMessage("a prune operation is already running")
+}
+
+// ImagesPrune is POST /images/prune: it deletes the dangling images (every
+// image with dangling=false, `docker image prune -a`) that pass the label
+// and until filters, then collects garbage and reports what actually went:
+// each removed name, each blob no longer present, and as SpaceReclaimed the
+// size of those blobs plus the usage of the snapshots that went.
+//
+// Unlike dockerd, it never deletes leases: a pull in flight keeps its
+// content, and its image appears when it completes.
+func (s *ImageService) ImagesPrune(ctx context.Context, f filters.Args) (*imagetypes.PruneReport, error) {
+	if !s.pruning.CompareAndSwap(false, true) {
+		return nil, errPruneRunning()
+	}
+	defer s.pruning.Store(false)
+
+	if err := f.Validate(pruneFilters()...); err != nil {
+		return nil, err
+	}
+	danglingOnly := true
+	if f.Has("dangling") {
+		v, _, err := f.Bool("dangling")
+		if err != nil {
+			return nil, err
+		}
+		danglingOnly = v
+	}
+	rest := filters.Args{}
+	for k, vs := range f {
+		if k != "dangling" {
+			rest[k] = vs
+		}
+	}
+	flt, err := s.newImageFilter(ctx, rest, pruneFilters()...)
+	if err != nil {
+		return nil, err
+	}
+
+	cands, err := s.pruneCandidates(ctx, flt, danglingOnly)
+	if err != nil {
+		return nil, err
+	}
+	report := &imagetypes.PruneReport{ImagesDeleted: []imagetypes.DeleteResponse{}}
+	if len(cands) > 0 {
+		if err := s.pruneImages(ctx, cands, report); err != nil {
+			return nil, err
+		}
+	}
+	if s.events != nil {
+		s.events.Log(events.ImageEventType, events.ActionPrune, events.Actor{
+			Attributes: map[string]string{"reclaimed": strconv.FormatUint(report.SpaceReclaimed, 10)},
+		})
+	}
+	return report, nil
+}
+
+// pruneCandidate is one image (target) whose selected records go.
+type pruneCandidate struct {
+	view    *imageView
+	records []images.Image
+	labels  map[string]string
+}
+
+// pruneCandidates selects the records to delete, grouped by target.
+func (s *ImageService) pruneCandidates(ctx context.Context, flt *imageFilter, danglingOnly bool) ([]*pruneCandidate, error) {
+	records, err := s.images.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sortByName(records)
+	cache := s.newUsageCache()
+	byTarget := map[digest.Digest]*pruneCandidate{}
+	var out []*pruneCandidate
+	for _, rec := range records {
+		if danglingOnly && !IsDangling(rec) {
+			continue
+		}
+		if !flt.matchRecord(rec) {
+			continue
+		}
+		c, ok := byTarget[rec.Target.Digest]
+		if !ok {
+			v, err := s.viewImage(ctx, rec.Target, nil, cache)
+			if err != nil {
+				return nil, err
+			}
+			c = &pruneCandidate{view: v, labels: v.labels()}
+			byTarget[rec.Target.Digest] = c
+			out = append(out, c)
+		}
+		if flt.needsContent() && !flt.matchImage(c.view, rec) {
+			continue
+		}
+		c.records = append(c.records, rec)
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if len(c.records) > 0 {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
+}
+
+// pruneImages deletes the candidates' records, collects garbage once and
+// fills report with what is gone.
+func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate, report *imagetypes.PruneReport) error {
+	// What could go, measured before anything is deleted.
+	blobSizes := map[digest.Digest]int64{}
+	snapUsage := map[digest.Digest]int64{}
+	cache := s.newUsageCache()
+	for _, c := range cands {
+		for _, pm := range c.view.manifests {
+			for _, b := range pm.Blobs {
+				blobSizes[b.Digest] = b.Size
+			}
+			for _, id := range pm.ChainIDs {
+				if n, ok, err := cache.usage(ctx, id); err == nil && ok {
+					snapUsage[id] = n
+				}
+			}
+		}
+	}
+
+	type pruned struct {
+		c     *pruneCandidate
+		names []string
+		whole bool
+	}
+	var done []pruned
+	for _, c := range cands {
+		p := pruned{c: c}
+		for _, rec := range c.records {
+			target := rec.Target
+			if err := s.images.Delete(ctx, rec.Name, images.DeleteTarget(&target)); err != nil {
+				if errdefs.IsNotFound(err) {
+					continue // gone or re-pointed meanwhile: not ours to remove
+				}
+				return err
+			}
+			if !IsDangling(rec) {
+				familiar := image.FamiliarName(rec.Name)
+				p.names = append(p.names, familiar)
+				s.logImageEvent(events.ActionUnTag, rec.Target.Digest.String(), familiar, c.labels)
+			}
+		}
+		left, err := s.recordsOf(ctx, c.view.target.Digest)
+		if err != nil {
+			return err
+		}
+		p.whole = len(left) == 0
+		if p.whole {
+			id := c.view.target.Digest.String()
+			s.logImageEvent(events.ActionDelete, id, id, c.labels)
+		}
+		done = append(done, p)
+	}
+
+	if err := s.collectGarbage(ctx); err != nil {
+		return err
+	}
+
+	reported := map[digest.Digest]bool{}
+	for _, p := range done {
+		for _, n := range p.names {
+			report.ImagesDeleted = append(report.ImagesDeleted, imagetypes.DeleteResponse{Untagged: n})
+		}
+		var gone []digest.Digest
+		for _, pm := range p.c.view.manifests {
+			for _, b := range pm.Blobs {
+				if reported[b.Digest] {
+					continue
+				}
+				present, err := s.blobPresent(ctx, b.Digest)
+				if err != nil {
+					return err
+				}
+				if !present {
+					reported[b.Digest] = true
+					gone = append(gone, b.Digest)
+				}
+			}
+		}
+		// The image ID first, then its other blobs in walk order.
+		sort.SliceStable(gone, func(i, j int) bool {
+			return gone[i] == p.c.view.target.Digest && gone[j] != p.c.view.target.Digest
+		})
+		for _, d := range gone {
+			report.ImagesDeleted = append(report.ImagesDeleted, imagetypes.DeleteResponse{Deleted: d.String()})
+			report.SpaceReclaimed += uint64(blobSizes[d])
+		}
+	}
+	sn := s.snapshotService()
+	for id, n := range snapUsage {
+		if _, err := sn.Stat(ctx, id.String()); errdefs.IsNotFound(err) {
+			report.SpaceReclaimed += uint64(n)
+		}
+	}
+	log.G(ctx).WithField("reclaimed", report.SpaceReclaimed).Info("images pruned")
+	return nil
+}
+
+// collectGarbage makes the store collect garbage now and waits for it: a
+// throw-away lease deleted synchronously triggers a collection in both the
+// embedded and the remote storage. No other lease is touched.
+func (s *ImageService) collectGarbage(ctx context.Context) error {
+	l, err := s.leases.Create(ctx, leases.WithRandomID(), leases.WithExpiration(time.Minute))
+	if err != nil {
+		return err
+	}
+	return s.leases.Delete(ctx, l, leases.SynchronousDelete)
+}

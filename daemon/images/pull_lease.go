@@ -1,0 +1,71 @@
+package images
+
+import (
+	"context"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// pullLeaseExpiry bounds how long a pull's lease outlives a crashed daemon.
+// A running berthd always deletes the lease when the pull ends.
+const pullLeaseExpiry = time.Hour
+
+// pullLeaseLabel marks pull leases so tools (and prune) can tell them apart.
+const pullLeaseLabel = "berth.pull.reference"
+
+// startPullLease creates the one lease a pull operation runs under. The
+// returned release deletes it; after a failed or cancelled pull it deletes
+// synchronously so garbage collection frees what the pull left at once.
+func (s *ImageService) startPullLease(ctx context.Context, ref string) (context.Context, func(failed bool), error) {
+	l, err := s.leases.Create(ctx,
+		leases.WithRandomID(),
+		leases.WithExpiration(pullLeaseExpiry),
+		leases.WithLabel(pullLeaseLabel, ref),
+	)
+	if err != nil {
+		return ctx, nil, err
+	}
+	release := func(failed bool) {
+		var opts []leases.DeleteOpt
+		if failed {
+			opts = append(opts, leases.SynchronousDelete)
+		}
+		if err := s.leases.Delete(context.WithoutCancel(ctx), l, opts...); err != nil && !errdefs.IsNotFound(err) {
+			log.G(ctx).WithError(err).WithField("lease", l.ID).Warn("failed to delete the pull lease")
+		}
+	}
+	return leases.WithLease(ctx, l.ID), release, nil
+}
+
+// leaseImageContent adds every blob an image references (that is present)
+// to the context's lease, so GC keeps the previous image while a pull runs.
+func (s *ImageService) leaseImageContent(ctx context.Context, img images.Image) error {
+	leaseID, ok := leases.FromContext(ctx)
+	if !ok {
+		return nil
+	}
+	l := leases.Lease{ID: leaseID}
+	handler := images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+		if _, err := s.content.Info(ctx, desc.Digest); err != nil {
+			if errdefs.IsNotFound(err) {
+				return nil, images.ErrSkipDesc
+			}
+			return nil, err
+		}
+		if err := s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"}); err != nil {
+			return nil, err
+		}
+		children, err := images.Children(ctx, s.content, desc)
+		if err != nil && errdefs.IsNotFound(err) {
+			return nil, nil
+		}
+		return children, err
+	})
+	return images.Walk(ctx, handler, img.Target)
+}
+

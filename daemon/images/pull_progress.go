@@ -1,0 +1,239 @@
+package images
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/snapshots"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/api/types/backend"
+)
+
+// progressInterval is how often layer progress is sampled and sent: each
+// layer gets at most one update per interval, so a pull never floods.
+const progressInterval = 100 * time.Millisecond
+
+// layerPhase is how far a layer has come, in the order a user sees it.
+type layerPhase int
+
+const (
+	phaseWaiting layerPhase = iota
+	phaseDownloading
+	phaseDownloaded
+	phaseExtracting
+	phaseComplete
+)
+
+// layerProgress is one layer of the manifest being pulled.
+type layerProgress struct {
+	desc    ocispec.Descriptor
+	id      string        // first 12 hex characters of the layer digest
+	chainID digest.Digest // snapshot key once unpacked
+	present bool          // blob or snapshot there before the pull
+	phase   layerPhase
+	sent    jsonstream.Progress // last numbers sent, to skip repeats
+}
+
+// pullProgress turns the state of the content store and the snapshotter
+// into dockerd's progress lines: "Pulling fs layer", "Downloading",
+// "Download complete", "Extracting" (with bytes), "Pull complete".
+type pullProgress struct {
+	out         backend.ProgressWriter
+	store       content.Store
+	snapshotter snapshots.Snapshotter
+
+	mu        sync.Mutex
+	layers    []*layerProgress
+	extracted map[digest.Digest]int64 // compressed bytes read by the applier
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newPullProgress(out backend.ProgressWriter, store content.Store, sn snapshots.Snapshotter) *pullProgress {
+	return &pullProgress{
+		out:         out,
+		store:       store,
+		snapshotter: sn,
+		extracted:   map[digest.Digest]int64{},
+	}
+}
+
+// shortID is the layer ID the CLI shows.
+func shortID(d digest.Digest) string {
+	enc := d.Encoded()
+	if len(enc) > 12 {
+		return enc[:12]
+	}
+	return enc
+}
+
+// setLayers records the layers of the chosen manifest (chainIDs parallel to
+// layers, may be nil when unknown) and reports their starting state. When
+// everything is already present nothing is reported at all, as dockerd.
+func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descriptor, chainIDs []digest.Digest) {
+	var all []*layerProgress
+	allPresent := true
+	for i, l := range layers {
+		lp := &layerProgress{desc: l, id: shortID(l.Digest)}
+		if i < len(chainIDs) {
+			lp.chainID = chainIDs[i]
+		}
+		lp.present = p.blobPresent(ctx, l.Digest) || p.snapshotPresent(ctx, lp.chainID)
+		if lp.present {
+			lp.phase = phaseComplete
+		} else {
+			allPresent = false
+		}
+		all = append(all, lp)
+	}
+	p.mu.Lock()
+	p.layers = all
+	p.mu.Unlock()
+	if allPresent {
+		return
+	}
+	for _, lp := range all {
+		status := "Pulling fs layer"
+		if lp.present {
+			status = "Already exists"
+		}
+		_ = p.out.WriteMessage(jsonstream.Message{ID: lp.id, Status: status})
+	}
+}
+
+// extractProgress is the applier's progress callback (embedded mode): the
+// compressed bytes of desc read so far.
+func (p *pullProgress) extractProgress(desc ocispec.Descriptor, n int64) {
+	p.mu.Lock()
+	p.extracted[desc.Digest] = n
+	p.mu.Unlock()
+}
+
+// start samples progress every interval until finish.
+func (p *pullProgress) start(ctx context.Context) {
+	p.stop = make(chan struct{})
+	p.done = make(chan struct{})
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(progressInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p.sample(ctx)
+			}
+		}
+	}()
+}
+
+// finish stops sampling. On success every layer this pull brought is
+// reported complete, so the last layer line comes before "Digest:".
+func (p *pullProgress) finish(ctx context.Context, success bool) {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.done
+	}
+	if !success {
+		return
+	}
+	p.sample(ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, lp := range p.layers {
+		if lp.phase < phaseDownloaded {
+			p.send(lp, "Download complete", nil)
+			lp.phase = phaseDownloaded
+		}
+		if lp.phase < phaseComplete {
+			p.send(lp, "Pull complete", nil)
+			lp.phase = phaseComplete
+		}
+	}
+}
+
+// sample reads ingest statuses, committed blobs, applier progress and
+// snapshots once, and sends what changed.
+func (p *pullProgress) sample(ctx context.Context) {
+	statuses := map[digest.Digest]content.Status{}
+	if list, err := p.store.ListStatuses(ctx); err == nil {
+		for _, st := range list {
+			if d, ok := ingestDigest(st.Ref); ok {
+				statuses[d] = st
+			}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, lp := range p.layers {
+		if lp.phase == phaseComplete {
+			continue
+		}
+		if lp.phase < phaseDownloaded {
+			if st, ok := statuses[lp.desc.Digest]; ok && st.Offset > 0 {
+				total := st.Total
+				if total <= 0 {
+					total = lp.desc.Size
+				}
+				p.send(lp, "Downloading", &jsonstream.Progress{Current: st.Offset, Total: total})
+				lp.phase = phaseDownloading
+			} else if p.blobPresent(ctx, lp.desc.Digest) {
+				p.send(lp, "Download complete", nil)
+				lp.phase = phaseDownloaded
+			}
+		}
+		if n, ok := p.extracted[lp.desc.Digest]; ok && lp.phase >= phaseDownloaded {
+			p.send(lp, "Extracting", &jsonstream.Progress{Current: n, Total: lp.desc.Size})
+			lp.phase = phaseExtracting
+		}
+		if lp.phase >= phaseDownloaded && p.snapshotPresent(ctx, lp.chainID) {
+			p.send(lp, "Pull complete", nil)
+			lp.phase = phaseComplete
+		}
+	}
+}
+
+// send writes a layer line unless it repeats the last one. Caller holds mu.
+func (p *pullProgress) send(lp *layerProgress, status string, detail *jsonstream.Progress) {
+	if detail != nil {
+		if lp.sent == *detail {
+			return
+		}
+		lp.sent = *detail
+	}
+	_ = p.out.WriteMessage(jsonstream.Message{ID: lp.id, Status: status, Progress: detail})
+}
+
+func (p *pullProgress) blobPresent(ctx context.Context, d digest.Digest) bool {
+	_, err := p.store.Info(ctx, d)
+	return err == nil
+}
+
+func (p *pullProgress) snapshotPresent(ctx context.Context, chainID digest.Digest) bool {
+	if chainID == "" || p.snapshotter == nil {
+		return false
+	}
+	info, err := p.snapshotter.Stat(ctx, chainID.String())
+	return err == nil && info.Kind == snapshots.KindCommitted
+}
+
+// ingestDigest reads the digest out of containerd's ingest ref keys
+// ("layer-sha256:…", "manifest-sha256:…").
+func ingestDigest(ref string) (digest.Digest, bool) {
+	i := strings.Index(ref, "sha256:")
+	if i < 0 {
+		return "", false
+	}
+	d, err := digest.Parse(ref[i:])
+	return d, err == nil
+}

@@ -1,0 +1,66 @@
+package image
+
+import (
+	"sort"
+
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
+)
+
+// RepoTagsAndDigests computes what the API shows as RepoTags and RepoDigests
+// for the named records (dangling records excluded by the caller) that all
+// point at target. RepoTags holds the familiar name:tag of every tagged
+// record; RepoDigests holds repository@target for every repository that has
+// a record, tagged or digested. Both are sorted, free of duplicates, and
+// never nil. Names that do not parse as references are kept in RepoTags as
+// they are, so that an odd record stays visible.
+func RepoTagsAndDigests(names []string, target digest.Digest) (repoTags, repoDigests []string) {
+	tags := map[string]struct{}{}
+	digests := map[string]struct{}{}
+	for _, name := range names {
+		ref, err := reference.ParseNormalizedNamed(name)
+		if err != nil {
+			tags[name] = struct{}{}
+			continue
+		}
+		_, digested := ref.(reference.Digested)
+		if tagged, ok := ref.(reference.NamedTagged); ok && !digested {
+			tags[reference.FamiliarString(tagged)] = struct{}{}
+		}
+		if d, err := reference.WithDigest(reference.TrimNamed(ref), target); err == nil {
+			digests[reference.FamiliarString(d)] = struct{}{}
+		}
+	}
+	return sortedKeys(tags), sortedKeys(digests)
+}
+
+// FamiliarName returns the short form users know for a record name
+// ("alpine:latest" for "docker.io/library/alpine:latest"); a name that does
+// not parse is returned unchanged.
+func FamiliarName(name string) string {
+	ref, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return name
+	}
+	return reference.FamiliarString(ref)
+}
+
+// FamiliarRepository returns the familiar repository of a record name
+// ("alpine" for "docker.io/library/alpine:latest"); a name that does not
+// parse is returned unchanged.
+func FamiliarRepository(name string) string {
+	ref, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return name
+	}
+	return reference.FamiliarName(ref)
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
