@@ -68,4 +68,3 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img images.Image) 
 	})
 	return images.Walk(ctx, handler, img.Target)
 }
-
