@@ -16,7 +16,9 @@ import (
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/containerd/containerd/v2/core/remotes/docker/config"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/sirupsen/logrus"
 )
 
 // Config is the daemon's registry configuration.
@@ -38,11 +40,19 @@ type Config struct {
 type Registries struct {
 	cfg      Config
 	insecure []*net.IPNet
+	// hostsLogCtx carries a logger that drops containerd's informational
+	// line about trying HTTPS first, logged on every resolve of a
+	// loopback registry; warnings and errors still show.
+	hostsLogCtx context.Context
 }
 
 // New returns a Registries for cfg.
 func New(cfg Config) *Registries {
-	r := &Registries{cfg: cfg}
+	quiet := logrus.New()
+	quiet.SetOutput(log.L.Logger.Out)
+	quiet.SetFormatter(log.L.Logger.Formatter)
+	quiet.SetLevel(min(logrus.WarnLevel, log.L.Logger.GetLevel()))
+	r := &Registries{cfg: cfg, hostsLogCtx: log.WithLogger(context.Background(), logrus.NewEntry(quiet))}
 	for _, s := range cfg.InsecureRegistries {
 		if _, n, err := net.ParseCIDR(s); err == nil {
 			r.insecure = append(r.insecure, n)
@@ -82,7 +92,7 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 			opts.DefaultScheme = "http"
 			opts.DefaultTLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user marked it insecure
 		}
-		hosts, err := config.ConfigureHosts(context.Background(), opts)(host)
+		hosts, err := config.ConfigureHosts(r.hostsLogCtx, opts)(host)
 		if err != nil {
 			return nil, err
 		}
