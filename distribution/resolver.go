@@ -18,6 +18,8 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth-dev/berth/distribution/schema1"
 	"github.com/sirupsen/logrus"
 )
 
@@ -71,10 +73,19 @@ func (r *Registries) Resolver(auth *registry.AuthConfig, meta http.Header) remot
 	if r.cfg.UserAgent != "" {
 		headers.Set("User-Agent", r.cfg.UserAgent)
 	}
+	// containerd 2.4 no longer asks for schema 1; ask, so such images
+	// resolve and the pull can refuse or convert them itself.
+	headers.Set("Accept", schema1.ResolveAccept)
 	return docker.NewResolver(docker.ResolverOptions{
 		Hosts:   r.hosts(auth),
 		Headers: headers,
 	})
+}
+
+// Hosts is the host configuration a pull with auth uses (for code that talks
+// to registries beside containerd's resolver, such as schema 1 fetches).
+func (r *Registries) Hosts(auth *registry.AuthConfig) docker.RegistryHosts {
+	return r.hosts(auth)
 }
 
 // hosts returns containerd's host configuration function with berth's

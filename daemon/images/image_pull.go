@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/content"
@@ -24,6 +25,8 @@ import (
 
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/distribution"
+	"github.com/berth-dev/berth/distribution/legacy"
+	"github.com/berth-dev/berth/distribution/schema1"
 	"github.com/berth-dev/berth/image"
 )
 
@@ -101,10 +104,10 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 	defer func() { release(retErr != nil) }()
 
 	// Keep the image this reference named before, while the pull runs.
-	oldImg, err := s.images.Get(ctx, ref.String())
-	hadOld := err == nil
-	if hadOld {
-		if err := s.leaseImageContent(ctx, oldImg); err != nil {
+	var old pullBase
+	if img, err := s.images.Get(ctx, ref.String()); err == nil {
+		old = pullBase{image: img, exists: true}
+		if err := s.leaseImageContent(ctx, img); err != nil {
 			log.G(ctx).WithError(err).Warn("failed to lease the previous image's content")
 		}
 	}
@@ -112,10 +115,19 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
 	name, desc, err := resolver.Resolve(ctx, ref.String())
 	if err != nil {
+		if schema1.IsSchema1Rejection(err) {
+			if err := s.checkSchema1Gate(ref); err != nil {
+				return err
+			}
+			return s.pullSchema1(ctx, ref, platform, opts, resolver, ref.String(), nil, old, out)
+		}
 		return distribution.TranslatePullError(fmt.Errorf("failed to resolve reference %q: %w", ref.String(), err), ref)
 	}
-	if isSchema1(desc.MediaType) {
-		return s.pullSchema1(ctx, ref, name, desc, resolver, out)
+	if schema1.IsSchema1(desc.MediaType) {
+		if err := s.checkSchema1Gate(ref); err != nil {
+			return err
+		}
+		return s.pullSchema1(ctx, ref, platform, opts, resolver, name, &desc, old, out)
 	}
 	fetcher, err := resolver.Fetcher(ctx, name)
 	if err != nil {
@@ -157,25 +169,47 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 		client.WithImageHandlerWrapper(composeWrappers(
 			steerToSelection(sel),
 			snapshotters.AppendInfoHandlerWrapper(ref.String()),
+			legacy.ConfigTypeWrapper,
 		)),
 	)
 	progress.finish(ctx, err == nil)
 	if err != nil {
 		return distribution.TranslatePullError(err, ref)
 	}
-	// The record was updated in place only if the previous image was still
-	// named when the pull finished; one removed meanwhile is not brought back.
-	replaced := hadOld && img.Metadata().CreatedAt.Equal(oldImg.CreatedAt)
-	return s.finishPull(ctx, ref, img.Target(), oldImg, hadOld, replaced, cfg.Config.Labels, out)
+	return s.finishPull(ctx, ref, pulled{
+		target:    img.Target(),
+		labels:    cfg.Config.Labels,
+		createdAt: img.Metadata().CreatedAt,
+	}, old, out)
+}
+
+// pullBase is what the reference named before the pull.
+type pullBase struct {
+	image  images.Image
+	exists bool
+}
+
+// pulled is the outcome of a pull.
+type pulled struct {
+	target ocispec.Descriptor
+	// shownDigest is the registry's digest when it differs from the target
+	// (a converted schema 1 manifest); empty otherwise.
+	shownDigest digest.Digest
+	labels      map[string]string
+	createdAt   time.Time // of the image record the pull left
 }
 
 // finishPull keeps the replaced image as dangling, drops the dangling record
 // of what was pulled, and reports the result and the event.
-func (s *ImageService) finishPull(ctx context.Context, ref reference.Named, target ocispec.Descriptor, oldImg images.Image, hadOld, replaced bool, labels map[string]string, out backend.ProgressWriter) error {
+func (s *ImageService) finishPull(ctx context.Context, ref reference.Named, res pulled, old pullBase, out backend.ProgressWriter) error {
 	ctx = context.WithoutCancel(ctx)
-	upToDate := hadOld && oldImg.Target.Digest == target.Digest
+	target := res.target
+	upToDate := old.exists && old.image.Target.Digest == target.Digest
+	// The record was updated in place only if the previous image was still
+	// named when the pull finished; one removed meanwhile is not brought back.
+	replaced := old.exists && res.createdAt.Equal(old.image.CreatedAt)
 	if replaced && !upToDate {
-		if err := s.keepAsDangling(ctx, oldImg); err != nil {
+		if err := s.keepAsDangling(ctx, old.image); err != nil {
 			log.G(ctx).WithError(err).Warn("failed to keep the previous image as dangling")
 		}
 	}
@@ -186,10 +220,14 @@ func (s *ImageService) finishPull(ctx context.Context, ref reference.Named, targ
 	if upToDate {
 		status = "Status: Image is up to date for "
 	}
-	_ = out.WriteMessage(jsonstream.Message{Status: "Digest: " + target.Digest.String()})
+	shown := target.Digest
+	if res.shownDigest != "" {
+		shown = res.shownDigest
+	}
+	_ = out.WriteMessage(jsonstream.Message{Status: "Digest: " + shown.String()})
 	_ = out.WriteMessage(jsonstream.Message{Status: status + reference.FamiliarString(ref)})
 	log.G(ctx).WithFields(log.Fields{"digest": target.Digest, "remote": ref.String()}).Info("image pulled")
-	s.logImageEvent(events.ActionPull, reference.FamiliarString(ref), reference.FamiliarName(ref), labels)
+	s.logImageEvent(events.ActionPull, reference.FamiliarString(ref), reference.FamiliarName(ref), res.labels)
 	return nil
 }
 

@@ -237,3 +237,24 @@ func ingestDigest(ref string) (digest.Digest, bool) {
 	d, err := digest.Parse(ref[i:])
 	return d, err == nil
 }
+
+// adoptDownloaded tracks layers whose download already happened elsewhere
+// (the schema 1 converter reported it): those in downloaded are followed
+// through Extracting to Pull complete; the others were present before and
+// print nothing more.
+func (p *pullProgress) adoptDownloaded(ctx context.Context, layers []ocispec.Descriptor, chainIDs []digest.Digest, downloaded map[digest.Digest]bool) {
+	var all []*layerProgress
+	for i, l := range layers {
+		lp := &layerProgress{desc: l, id: shortID(l.Digest), phase: phaseComplete}
+		if i < len(chainIDs) {
+			lp.chainID = chainIDs[i]
+		}
+		if downloaded[l.Digest] && !p.snapshotPresent(ctx, lp.chainID) {
+			lp.phase = phaseDownloaded
+		}
+		all = append(all, lp)
+	}
+	p.mu.Lock()
+	p.layers = all
+	p.mu.Unlock()
+}
