@@ -98,10 +98,10 @@ func (s *ImageService) pullSchema1(ctx context.Context, ref reference.Named, pla
 		return distribution.TranslatePullError(err, ref)
 	}
 	return s.finishPull(ctx, ref, pulled{
-		target:     target,
+		target:      target,
 		shownDigest: m.Digest(),
-		labels:     cfg.Config.Labels,
-		createdAt:  created.CreatedAt,
+		labels:      cfg.Config.Labels,
+		createdAt:   created.CreatedAt,
 	}, old, out)
 }
 
