@@ -178,6 +178,9 @@ func (r *Registries) isInsecure(host string) bool {
 			return true
 		}
 	}
+	if len(r.insecure) == 0 {
+		return false
+	}
 	name := host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		name = h
