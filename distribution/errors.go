@@ -133,11 +133,12 @@ func classForCode(code docker.ErrorCode) error {
 	return nil
 }
 
-// classifyStatus keeps the message and gives an HTTP status its class.
+// classifyStatus keeps the message and gives an HTTP status its class. A
+// 401 without a registry error body (basic auth refusing a password) stays
+// unclassified, as with dockerd: the CLI answers a 401 from the daemon with
+// a credentials prompt, which fails without a terminal and hides the cause.
 func classifyStatus(err error, status int) error {
 	switch status {
-	case 401:
-		return withMessage(errdefs.ErrUnauthenticated, err.Error())
 	case 403:
 		return withMessage(errdefs.ErrPermissionDenied, err.Error())
 	case 404:

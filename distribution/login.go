@@ -2,10 +2,14 @@ package distribution
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/containerd/containerd/v2/core/remotes/docker"
+	remoteerrors "github.com/containerd/containerd/v2/core/remotes/errors"
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/registry"
 )
@@ -28,15 +32,50 @@ func (r *Registries) Login(ctx context.Context, auth *registry.AuthConfig) error
 			continue
 		}
 		target := fmt.Sprintf("%s://%s%s/", h.Scheme, h.Host, h.Path)
-		resp, err := doAuthorized(ctx, h, target)
+		resp, endpoint, err := doAuthorizedURL(ctx, h, target)
 		if err == nil {
 			resp.Body.Close()
 			return nil
 		}
-		if errors.Is(err, docker.ErrInvalidAuthorization) || errdefs.IsUnauthorized(err) || errdefs.IsPermissionDenied(err) {
-			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("login attempt to %s failed with status: 401 Unauthorized", target))
+		if lerr := loginError(err, endpoint); lerr != nil {
+			return lerr
 		}
 		lastErr = err
 	}
 	return lastErr
+}
+
+// loginError turns a refused login into dockerd's messages: the token
+// server's own words when it refused the credentials (`Get "<endpoint>":
+// unauthorized: incorrect username or password`), else "login attempt to
+// <endpoint> failed with status: 401 Unauthorized". Other errors give nil.
+func loginError(err error, endpoint string) error {
+	var unexpected remoteerrors.ErrUnexpectedStatus
+	if errors.As(err, &unexpected) && unexpected.RequestURL != endpoint &&
+		(unexpected.StatusCode == http.StatusUnauthorized || unexpected.StatusCode == http.StatusForbidden) {
+		// The token endpoint refused: say what it said.
+		var derrs docker.Errors
+		if json.Unmarshal(unexpected.Body, &derrs) == nil && len(derrs) > 0 {
+			msgs := make([]string, 0, len(derrs))
+			for _, e := range derrs {
+				msgs = append(msgs, e.Error())
+			}
+			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, strings.Join(msgs, ", ")))
+		}
+		var legacy struct {
+			Details string `json:"details"`
+		}
+		if json.Unmarshal(unexpected.Body, &legacy) == nil && legacy.Details != "" {
+			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, legacy.Details))
+		}
+	}
+	status := http.StatusUnauthorized
+	switch {
+	case errdefs.IsPermissionDenied(err):
+		status = http.StatusForbidden
+	case errors.Is(err, docker.ErrInvalidAuthorization), errdefs.IsUnauthorized(err):
+	default:
+		return nil
+	}
+	return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("login attempt to %s failed with status: %d %s", endpoint, status, http.StatusText(status)))
 }

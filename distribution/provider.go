@@ -24,6 +24,9 @@ func (f FetchThrough) ReaderAt(ctx context.Context, desc ocispec.Descriptor) (co
 	if err == nil || !errdefs.IsNotFound(err) {
 		return ra, err
 	}
+	// Like the pull's layers, never fetch from a descriptor's foreign URLs:
+	// blobs come from the registry, as with dockerd.
+	desc.URLs = nil
 	if err := remotes.Fetch(ctx, f.Store, f.Fetcher, desc); err != nil && !errdefs.IsAlreadyExists(err) {
 		return nil, err
 	}

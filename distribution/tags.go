@@ -87,6 +87,14 @@ const maxAuthAttempts = 5
 // goes to the authorizer, which gives up (e.g. insufficient_scope twice for
 // the same request) with docker.ErrInvalidAuthorization.
 func doAuthorized(ctx context.Context, h docker.RegistryHost, target string) (*http.Response, error) {
+	resp, _, err := doAuthorizedURL(ctx, h, target)
+	return resp, err
+}
+
+// doAuthorizedURL is doAuthorized that also returns the URL last sent
+// (target, or its plain HTTP form after the fallback), for messages.
+func doAuthorizedURL(ctx context.Context, h docker.RegistryHost, target string) (*http.Response, string, error) {
+	lastURL := target
 	client := h.Client
 	if client == nil {
 		client = http.DefaultClient
@@ -95,20 +103,21 @@ func doAuthorized(ctx context.Context, h docker.RegistryHost, target string) (*h
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 		if err != nil {
-			return nil, err
+			return nil, lastURL, err
 		}
 		for k, v := range h.Header {
 			req.Header[k] = v
 		}
 		if h.Authorizer != nil {
 			if err := h.Authorizer.Authorize(ctx, req); err != nil {
-				return nil, err
+				return nil, lastURL, err
 			}
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			return nil, err
+			return nil, lastURL, err
 		}
+		lastURL = effectiveURL(resp, target)
 		if resp.StatusCode == http.StatusUnauthorized && h.Authorizer != nil && attempt < maxAuthAttempts {
 			challenges = append(challenges, resp)
 			err := h.Authorizer.AddResponses(ctx, challenges)
@@ -118,25 +127,23 @@ func doAuthorized(ctx context.Context, h docker.RegistryHost, target string) (*h
 			}
 			if !errdefs.IsNotImplemented(err) {
 				resp.Body.Close()
-				return nil, err
+				return nil, lastURL, err
 			}
 		}
 		if resp.StatusCode/100 != 2 {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
-			// resp.Request is what was sent last: after containerd's
-			// HTTPS-to-HTTP fallback for insecure registries, an http URL.
-			return nil, translateRegistryError(remoteerrors.ErrUnexpectedStatus{
+			return nil, lastURL, translateRegistryError(remoteerrors.ErrUnexpectedStatus{
 				Status: resp.Status, StatusCode: resp.StatusCode, Body: body,
-				RequestURL: effectiveURL(resp, target), RequestMethod: http.MethodGet,
+				RequestURL: lastURL, RequestMethod: http.MethodGet,
 			})
 		}
-		return resp, nil
+		return resp, lastURL, nil
 	}
 }
 
-// effectiveURL is the URL resp answered (the fallback transport may have
-// changed the scheme), or target when unknown.
+// effectiveURL is the URL resp answered, or target when unknown: after
+// containerd's HTTPS-to-HTTP fallback for insecure registries, an http URL.
 func effectiveURL(resp *http.Response, target string) string {
 	if resp != nil && resp.Request != nil && resp.Request.URL != nil {
 		return resp.Request.URL.String()

@@ -45,17 +45,6 @@ func FamiliarName(name string) string {
 	return reference.FamiliarString(ref)
 }
 
-// FamiliarRepository returns the familiar repository of a record name
-// ("alpine" for "docker.io/library/alpine:latest"); a name that does not
-// parse is returned unchanged.
-func FamiliarRepository(name string) string {
-	ref, err := reference.ParseNormalizedNamed(name)
-	if err != nil {
-		return name
-	}
-	return reference.FamiliarName(ref)
-}
-
 func sortedKeys(m map[string]struct{}) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

@@ -150,6 +150,10 @@ func TestRmiWhilePullingSameImage(t *testing.T) {
 	if got != v2.Digest.String()+" 2" {
 		t.Errorf("after the pull: %s, want %s with 2 layers", got, v2.Digest)
 	}
+	// The deleted image does not come back as dangling.
+	if rows := lines(e.docker("images", "-a", "-q", "--no-trunc")); len(rows) != 1 || rows[0] != v2.Digest.String() {
+		t.Errorf("images after the pull: %v, want only %s", rows, v2.Digest)
+	}
 	blobs := e.contentBlobs()
 	for _, l := range v2.Layers {
 		if _, ok := blobs[l.Digest]; !ok {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	units "github.com/docker/go-units"
-	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
@@ -182,7 +181,7 @@ func TestPruneDuringPull(t *testing.T) {
 			t.Errorf("blob %s of the pulled image missing", d)
 		}
 	}
-	if _, ok := blobs[digest.Digest(other.Digest)]; ok {
+	if _, ok := blobs[other.Digest]; ok {
 		t.Errorf("the pruned image's manifest is still on disk")
 	}
 	if n := len(e.snapshotUsage()); n != 3 {

@@ -64,20 +64,26 @@ func errConflict(id digest.Digest, why string) error {
 
 // deleteRecords removes recs, reporting and logging each name as untagged,
 // and, when they were all the image's records (whole), the image as
-// deleted. Only whole deletions wait for garbage collection.
+// deleted. Only whole deletions wait for a garbage collection.
 func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs []images.Image, labels map[string]string, whole bool) ([]imagetypes.DeleteResponse, error) {
 	var out []imagetypes.DeleteResponse
-	for _, rec := range recs {
-		var opts []images.DeleteOpt
-		if whole {
+	collected := false
+	for i, rec := range recs {
+		// Only if it still points here: a pull may have moved the name.
+		target := rec.Target
+		opts := []images.DeleteOpt{images.DeleteTarget(&target)}
+		last := whole && i == len(recs)-1
+		if last {
+			// The last record's delete waits for the garbage collection.
 			opts = append(opts, images.SynchronousDelete())
 		}
 		if err := s.images.Delete(ctx, rec.Name, opts...); err != nil {
 			if !errdefs.IsNotFound(err) {
 				return out, err
 			}
-			continue // removed concurrently
+			continue // removed or moved concurrently
 		}
+		collected = last
 		if IsDangling(rec) {
 			continue
 		}
@@ -86,6 +92,11 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 		s.logImageEvent(events.ActionUnTag, id.String(), familiar, labels)
 	}
 	if whole {
+		if !collected {
+			if err := s.collectGarbage(ctx); err != nil {
+				log.G(ctx).WithError(err).Warn("garbage collection after image delete failed")
+			}
+		}
 		out = append(out, imagetypes.DeleteResponse{Deleted: id.String()})
 		s.logImageEvent(events.ActionDelete, id.String(), id.String(), labels)
 		log.G(ctx).WithField("image", id).Info("image deleted")

@@ -50,7 +50,7 @@ func (s *ImageService) ImageInspect(ctx context.Context, name string, opts backe
 			names = append(names, rec.Name)
 		}
 	}
-	tags, digests := image.RepoTagsAndDigests(names, img.Target.Digest)
+	tags, digests := image.RepoTagsAndDigests(names, registryDigest(r.all, img.Target.Digest))
 
 	target := img.Target
 	size := v.size()

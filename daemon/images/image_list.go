@@ -97,7 +97,7 @@ func summarize(li *listedImage, withManifests bool) imagetypes.Summary {
 			names = append(names, rec.Name)
 		}
 	}
-	tags, digests := image.RepoTagsAndDigests(names, v.target.Digest)
+	tags, digests := image.RepoTagsAndDigests(names, registryDigest(li.records, v.target.Digest))
 	lbls := v.labels()
 	if lbls == nil {
 		lbls = map[string]string{}

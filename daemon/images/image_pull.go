@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/containerd/containerd/v2/client"
@@ -137,18 +138,18 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 	matcher := platforms.Only(platform)
 	sel, err := image.SelectManifest(ctx, provider, desc, matcher)
 	if err != nil {
-		if errdefs.IsNotFound(err) {
+		if errdefs.IsNotFound(err) && strings.Contains(err.Error(), "platform") {
 			return distribution.PlatformNotFound(platform, err)
 		}
 		return distribution.TranslatePullError(err, ref)
 	}
 	manifest, err := readManifest(ctx, provider, sel.Manifest)
 	if err != nil {
-		return err
+		return distribution.TranslatePullError(err, ref)
 	}
 	cfg, err := readConfig(ctx, provider, manifest.Config)
 	if err != nil {
-		return err
+		return distribution.TranslatePullError(err, ref)
 	}
 
 	_ = out.WriteMessage(jsonstream.Message{ID: tagOrDigest(ref), Status: "Pulling from " + reference.Path(ref)})
@@ -170,6 +171,7 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 			steerToSelection(sel),
 			snapshotters.AppendInfoHandlerWrapper(ref.String()),
 			legacy.ConfigTypeWrapper,
+			distribution.NoForeignURLs,
 		)),
 	)
 	progress.finish(ctx, err == nil)

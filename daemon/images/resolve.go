@@ -96,6 +96,9 @@ func (s *ImageService) resolve(ctx context.Context, name string) (resolution, er
 	case isDigested:
 		// repository@digest: the digest must be stored under that repository.
 		all, err := s.recordsOf(ctx, digested.Digest())
+		if err == nil && len(all) == 0 {
+			all, err = s.recordsByRegistryDigest(ctx, digested.Digest())
+		}
 		if err != nil {
 			return resolution{}, err
 		}
@@ -194,12 +197,6 @@ func idPrefix(name string) (string, bool) {
 		}
 	}
 	return hex, true
-}
-
-// isIDPrefix reports whether name designates id itself (full ID or prefix,
-// with or without "sha256:").
-func isIDPrefix(id digest.Digest, name string) bool {
-	return strings.HasPrefix(id.String(), name) || strings.HasPrefix(id.Encoded(), name)
 }
 
 // preferNamed picks a non-dangling record when there is one.
