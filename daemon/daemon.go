@@ -121,6 +121,7 @@ func (d *Daemon) Serve() error {
 // Shutdown stops accepting requests, lets in-flight ones finish until ctx
 // ends, then closes the storage and removes the sockets.
 func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.events.Close()
 	err := d.server.Shutdown(ctx)
 	if err != nil {
 		log.L.WithError(err).Warn("in-flight requests did not finish in time; closing them")

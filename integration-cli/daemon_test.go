@@ -243,3 +243,24 @@ func TestRemoteContainerd(t *testing.T) {
 		return os.IsNotExist(err)
 	})
 }
+
+// TestGracefulStopEndsEventStreams stops berthd while `docker events` is
+// attached: the stream ends and the daemon exits without waiting out its
+// shutdown bound.
+func TestGracefulStopEndsEventStreams(t *testing.T) {
+	d := berthd.Start(t)
+	cli := dockercli.New(t, d.Host())
+	p := cli.Start("events")
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	d.Stop()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stop took %v with an event stream attached", took)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(5 * time.Second):
+		t.Error("docker events still running after the daemon stopped")
+		p.Kill()
+	}
+}

@@ -25,6 +25,7 @@ type Log struct {
 	history []events.Message
 	max     int
 	subs    map[*subscriber]struct{}
+	closed  bool
 }
 
 type subscriber struct {
@@ -75,6 +76,11 @@ func (l *Log) Log(t events.Type, action events.Action, actor events.Actor) {
 func (l *Log) Subscribe(since, until time.Time, f filters.Args) ([]events.Message, <-chan events.Message, func()) {
 	s := &subscriber{ch: make(chan events.Message, subscriberBuffer), f: f, until: until}
 	l.mu.Lock()
+	if l.closed {
+		close(s.ch)
+		l.mu.Unlock()
+		return nil, s.ch, func() {}
+	}
 	var past []events.Message
 	if !since.IsZero() {
 		for _, ev := range l.history {
@@ -89,15 +95,27 @@ func (l *Log) Subscribe(since, until time.Time, f filters.Args) ([]events.Messag
 	}
 	l.subs[s] = struct{}{}
 	l.mu.Unlock()
-	var once sync.Once
 	cancel := func() {
-		once.Do(func() {
-			l.mu.Lock()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if _, ok := l.subs[s]; ok {
 			delete(l.subs, s)
-			l.mu.Unlock()
-		})
+			close(s.ch)
+		}
 	}
 	return past, s.ch, cancel
+}
+
+// Close ends every subscription (their channels close), so event streams
+// end and a graceful stop need not wait for them.
+func (l *Log) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	for s := range l.subs {
+		delete(l.subs, s)
+		close(s.ch)
+	}
 }
 
 // SubscriberCount is the number of live subscribers (for GET /info).
