@@ -82,6 +82,9 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		MaxConcurrentDownloads: cfg.MaxConcurrentDownloads,
 		Env:                    os.Getenv,
 	})
+	if err := d.images.RemoveStalePullLeases(ctx); err != nil {
+		log.G(ctx).WithError(err).Warn("failed to remove the leases of interrupted pulls")
+	}
 	d.server = apiserver.New(apiserver.Config{Version: Version},
 		system.NewRouter(d, d.events, d.images),
 		imagerouter.NewRouter(d.images),

@@ -213,3 +213,30 @@ func TestPullLeasesPreviousImage(t *testing.T) {
 		return !e.hasAnyBlob(old.Digest, old.ConfigDigest)
 	})
 }
+
+// TestPullInterruptedByCrash kills berthd in the middle of a pull: at the
+// next start the interrupted pull's content is collected at once, not when
+// its lease would expire.
+func TestPullInterruptedByCrash(t *testing.T) {
+	e := newImageEnv(t)
+	img := fixtures.Image{Layers: []fixtures.Layer{{Seed: 1, Size: 64 << 10}, {Seed: 2, Size: 2 << 20, NumFiles: 1}}}
+	built := e.push("team/crash", "latest", img)
+	stall := e.reg.StallBlob("team/crash", built.Layers[1].Digest, 256<<10)
+	p := e.cli.Start("pull", e.ref("team/crash", "latest"))
+	waitChan(t, "the download", stall.Reached())
+	waitFor(t, "the first layer to be stored", 10*time.Second, func() bool { return e.hasAnyBlob(built.Layers[0].Digest) })
+	e.d.Kill()
+	p.Kill()
+	stall.Release()
+	if !e.hasAnyBlob(built.Digest) {
+		t.Fatal("the manifest should be stored before the crash (the test proves nothing otherwise)")
+	}
+	e.d.Restart()
+	if e.hasAnyBlob(allBlobs(built)...) || len(e.ingests()) != 0 {
+		t.Errorf("content of the interrupted pull survived the restart: blobs %v, ingests %v", e.contentBlobs(), e.ingests())
+	}
+	if !strings.Contains(e.d.Logs(), "removed the lease of an interrupted pull") {
+		t.Error("no log line about the interrupted pull")
+	}
+	e.docker("pull", e.ref("team/crash", "latest"))
+}

@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/images"
@@ -11,9 +12,11 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// pullLeaseExpiry bounds how long a pull's lease outlives a crashed daemon.
-// A running berthd always deletes the lease when the pull ends.
-const pullLeaseExpiry = time.Hour
+// pullLeaseExpiry is a safety net only: a running berthd deletes a pull's
+// lease when the pull ends, and deletes leases left by a crash when it
+// starts (RemoveStalePullLeases). It is long so no slow pull outlives its
+// lease.
+const pullLeaseExpiry = 24 * time.Hour
 
 // pullLeaseLabel marks pull leases so tools (and prune) can tell them apart.
 const pullLeaseLabel = "berth.pull.reference"
@@ -67,4 +70,25 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img images.Image) 
 		return children, err
 	})
 	return images.Walk(ctx, handler, img.Target)
+}
+
+// RemoveStalePullLeases deletes the pull leases a previous berthd left when
+// it died mid-pull, so their partial content is collected now rather than
+// when the leases expire. Call it at start-up, before serving.
+func (s *ImageService) RemoveStalePullLeases(ctx context.Context) error {
+	list, err := s.leases.List(ctx, "labels."+strconv.Quote(pullLeaseLabel))
+	if err != nil {
+		return err
+	}
+	for i, l := range list {
+		var opts []leases.DeleteOpt
+		if i == len(list)-1 {
+			opts = append(opts, leases.SynchronousDelete)
+		}
+		if err := s.leases.Delete(ctx, l, opts...); err != nil && !errdefs.IsNotFound(err) {
+			return err
+		}
+		log.G(ctx).WithFields(log.Fields{"lease": l.ID, "reference": l.Labels[pullLeaseLabel]}).Info("removed the lease of an interrupted pull")
+	}
+	return nil
 }
