@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	ctdversion "github.com/containerd/containerd/v2/version"
 	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
@@ -33,6 +34,11 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 	if v, err := d.storage.Client().Version(ctx); err == nil {
 		components = append(components, system.ComponentVersion{
 			Name: "containerd", Version: v.Version, Details: map[string]string{"GitCommit": v.Revision},
+		})
+	} else {
+		// Embedded: containerd's libraries are part of berthd.
+		components = append(components, system.ComponentVersion{
+			Name: "containerd", Version: strings.TrimSuffix(ctdversion.Version, "+unknown"), Details: map[string]string{"Mode": "embedded"},
 		})
 	}
 	return system.VersionResponse{

@@ -37,7 +37,7 @@ func TestDockerVersionAndInfo(t *testing.T) {
 	d := berthd.Start(t)
 	cli := dockercli.New(t, d.Host())
 	out := cli.MustRun("version").Stdout
-	for _, want := range []string{"Server: berth", "API version:      1.56 (minimum version 1.40)", "Engine:"} {
+	for _, want := range []string{"Server: berth", "API version:      1.56 (minimum version 1.40)", "Engine:", "containerd:\n  Version:          2.4.2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("docker version lacks %q:\n%s", want, out)
 		}
