@@ -115,18 +115,18 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 
 	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
 	name, desc, err := resolver.Resolve(ctx, ref.String())
-	if err != nil {
-		if schema1.IsSchema1Rejection(err) {
-			if err := s.checkSchema1Gate(ref); err != nil {
-				return err
-			}
-			return s.pullSchema1(ctx, ref, platform, opts, resolver, ref.String(), nil, old, out)
-		}
+	// containerd refuses a schema 1 manifest it had to GET to resolve; then
+	// the schema 1 path fetches it by reference.
+	rejected := schema1.IsSchema1Rejection(err)
+	if err != nil && !rejected {
 		return distribution.TranslatePullError(fmt.Errorf("failed to resolve reference %q: %w", ref.String(), err), ref)
 	}
-	if schema1.IsSchema1(desc.MediaType) {
+	if rejected || schema1.IsSchema1(desc.MediaType) {
 		if err := s.checkSchema1Gate(ref); err != nil {
 			return err
+		}
+		if rejected {
+			return s.pullSchema1(ctx, ref, platform, opts, resolver, ref.String(), nil, old, out)
 		}
 		return s.pullSchema1(ctx, ref, platform, opts, resolver, name, &desc, old, out)
 	}
