@@ -264,3 +264,37 @@ func TestGracefulStopEndsEventStreams(t *testing.T) {
 		p.Kill()
 	}
 }
+
+// TestDaemonFlags checks --version, --group, --pidfile and --log-level.
+func TestDaemonFlags(t *testing.T) {
+	out, err := runBerthd(t, "--version")
+	if err != nil || strings.TrimSpace(out) != "berthd version 0.1.0-dev" {
+		t.Errorf("--version: %v %q", err, out)
+	}
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "daemon.json")
+	if err := os.WriteFile(empty, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runBerthd(t, "--log-level", "loud", "--data-root", filepath.Join(dir, "r"), "-H", "unix://"+filepath.Join(dir, "s.sock"), "--config-file", empty); err == nil || !strings.Contains(out, "unable to parse logging level: loud") {
+		t.Errorf("--log-level loud: %v %q", err, out)
+	}
+
+	pidfile := filepath.Join(dir, "berthd.pid")
+	d := berthd.Start(t, "--group", "4242", "--pidfile", pidfile)
+	fi, err := os.Stat(d.Socket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid := fi.Sys().(*syscall.Stat_t).Gid; gid != 4242 {
+		t.Errorf("socket group %d, want 4242", gid)
+	}
+	data, err := os.ReadFile(pidfile)
+	if err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(d.PID()) {
+		t.Errorf("pidfile %q (%v), want PID %d", data, err, d.PID())
+	}
+	d.Stop()
+	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
+		t.Errorf("pidfile left after stop: %v", err)
+	}
+}
