@@ -1,0 +1,105 @@
+package distribution
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"github.com/moby/moby/api/types/registry"
+)
+
+func TestIsInsecure(t *testing.T) {
+	r := New(Config{InsecureRegistries: []string{"reg.local:5000", "10.20.0.0/16"}})
+	cases := map[string]bool{
+		"reg.local:5000":  true,
+		"reg.local:5001":  false,
+		"10.20.3.4:443":   true,
+		"10.20.3.4":       true,
+		"10.21.3.4:5000":  false,
+		"registry.io":     false,
+		"[::1]:5000":      false,
+	}
+	for host, want := range cases {
+		if got := r.isInsecure(host); got != want {
+			t.Errorf("isInsecure(%q) = %v, want %v", host, got, want)
+		}
+	}
+	if New(Config{}).isInsecure("10.20.3.4") {
+		t.Error("nothing is insecure without configuration")
+	}
+}
+
+func TestInsecureHostTriesHTTPSThenHTTP(t *testing.T) {
+	r := New(Config{InsecureRegistries: []string{"10.20.0.0/16"}})
+	hosts, err := r.Hosts(nil)("10.20.3.4:5000")
+	if err != nil || len(hosts) != 1 {
+		t.Fatalf("hosts %v, %v", hosts, err)
+	}
+	// containerd's fallback: HTTPS first (TLS unverified), then plain HTTP.
+	if hosts[0].Scheme != "https" {
+		t.Errorf("scheme %q, want https with HTTP fallback", hosts[0].Scheme)
+	}
+	secure, err := New(Config{}).Hosts(nil)("10.20.3.4:5000")
+	if err != nil || secure[0].Scheme != "https" || secure[0].Client.Transport == hosts[0].Client.Transport {
+		t.Errorf("a secure host must not share the insecure transport: %+v", secure)
+	}
+}
+
+func TestCredentialsOnlyForTheirHost(t *testing.T) {
+	auth := &registry.AuthConfig{Username: "u", Password: "p", ServerAddress: "https://index.docker.io/v1/"}
+	creds := credentials(auth, configHost(auth, "docker.io"))
+	for host, want := range map[string]string{"registry-1.docker.io": "u", "docker.io": "u", "mirror.local": "", "evil.example": ""} {
+		if user, _, _ := creds(host); user != want {
+			t.Errorf("credentials for %s: user %q, want %q", host, user, want)
+		}
+	}
+	// No serveraddress: the pulled reference's registry only.
+	noAddr := &registry.AuthConfig{Auth: base64.StdEncoding.EncodeToString([]byte("bob:secret"))}
+	creds = credentials(noAddr, configHost(noAddr, "reg.local:5000"))
+	if user, pass, _ := creds("reg.local:5000"); user != "bob" || pass != "secret" {
+		t.Errorf("auth field: %q %q", user, pass)
+	}
+	if user, _, _ := creds("other:5000"); user != "" {
+		t.Error("credentials sent to another registry")
+	}
+	// An identity token is a refresh token: empty username.
+	tok := &registry.AuthConfig{IdentityToken: "refresh", ServerAddress: "reg.local:5000"}
+	if user, secret, _ := credentials(tok, configHost(tok, "x"))("reg.local:5000"); user != "" || secret != "refresh" {
+		t.Errorf("identity token: %q %q", user, secret)
+	}
+}
+
+func TestHostsDirAndMirrors(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "reg.local_5000"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	toml := "[host.\"http://cache.local:8080\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "reg.local_5000", "hosts.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := New(Config{HostsDir: dir, Mirrors: []string{"https://mirror.local/base"}})
+	hosts, err := r.Hosts(nil)("reg.local:5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) != 2 || hosts[0].Host != "cache.local:8080" || hosts[1].Host != "reg.local:5000" {
+		t.Fatalf("hosts.toml mirror first, then the registry: %+v", hosts)
+	}
+	hub, err := r.Hosts(nil)("docker.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hub) != 2 || hub[0].Host != "mirror.local" || hub[0].Path != "/base/v2" || hub[1].Host != "registry-1.docker.io" {
+		t.Fatalf("registry-mirrors before Docker Hub: %+v", hub)
+	}
+	if hub[0].Capabilities&docker.HostCapabilityPush != 0 {
+		t.Error("a mirror must not be pushed to")
+	}
+	// registry-mirrors apply to Docker Hub only.
+	if other, _ := r.Hosts(nil)("ghcr.io"); len(other) != 1 {
+		t.Errorf("mirrors leaked to ghcr.io: %+v", other)
+	}
+}
