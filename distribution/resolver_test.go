@@ -13,13 +13,13 @@ import (
 func TestIsInsecure(t *testing.T) {
 	r := New(Config{InsecureRegistries: []string{"reg.local:5000", "10.20.0.0/16"}})
 	cases := map[string]bool{
-		"reg.local:5000":  true,
-		"reg.local:5001":  false,
-		"10.20.3.4:443":   true,
-		"10.20.3.4":       true,
-		"10.21.3.4:5000":  false,
-		"registry.io":     false,
-		"[::1]:5000":      false,
+		"reg.local:5000": true,
+		"reg.local:5001": false,
+		"10.20.3.4:443":  true,
+		"10.20.3.4":      true,
+		"10.21.3.4:5000": false,
+		"registry.io":    false,
+		"[::1]:5000":     false,
 	}
 	for host, want := range cases {
 		if got := r.isInsecure(host); got != want {
