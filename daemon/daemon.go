@@ -17,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/api/server/router/container"
 	imagerouter "github.com/berth-dev/berth/api/server/router/image"
 	"github.com/berth-dev/berth/api/server/router/system"
+	"github.com/berth-dev/berth/api/server/router/unsupported"
 	"github.com/berth-dev/berth/daemon/config"
 	"github.com/berth-dev/berth/daemon/events"
 	"github.com/berth-dev/berth/daemon/images"
@@ -89,6 +90,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		system.NewRouter(d, d.events, d.images),
 		imagerouter.NewRouter(d.images),
 		container.NewRouter(d.images),
+		unsupported.NewRouter(),
 	)
 	ls, sockets, err := listen(cfg.Hosts, cfg.Group)
 	if err != nil {
