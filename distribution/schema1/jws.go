@@ -2,18 +2,27 @@ package schema1
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // A signed schema 1 manifest is libtrust's "pretty" JWS serialization: the
 // manifest JSON with a "signatures" member spliced in before its closing
 // brace. Each signature's protected header records how to cut the
 // signatures out again: the payload is the first formatLength bytes of the
-// document followed by formatTail.
+// document followed by formatTail. Each signature is then an ordinary JWS
+// (alg and jwk or x5c in the unprotected header), verified with go-jose.
+
+// jwsAlgorithms are the algorithms libtrust signs with.
+var jwsAlgorithms = []jose.SignatureAlgorithm{
+	jose.ES256, jose.ES384, jose.ES512, jose.RS256, jose.RS384, jose.RS512,
+}
 
 // jwsSignature is one element of the "signatures" array.
 type jwsSignature struct {
@@ -30,6 +39,10 @@ type jwsSignature struct {
 type jwsProtected struct {
 	FormatLength *int    `json:"formatLength"`
 	FormatTail   *string `json:"formatTail"`
+	// go-jose would let these change the algorithm or the signing input;
+	// libtrust ignores them.
+	Alg *string `json:"alg"`
+	B64 *bool   `json:"b64"`
 }
 
 // verifiedPayload checks every signature of a pretty JWS document and
@@ -75,6 +88,11 @@ func (s jwsSignature) format() (int, []byte, error) {
 	if err != nil {
 		return 0, nil, fmt.Errorf("protected header: %w", err)
 	}
+	// libtrust signs the protected string as it is, go-jose its canonical
+	// re-encoding: they must be the same.
+	if joseEncode(raw) != s.Protected {
+		return 0, nil, errors.New("protected header is not canonical base64url")
+	}
 	var p jwsProtected
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return 0, nil, fmt.Errorf("protected header: %w", err)
@@ -85,6 +103,9 @@ func (s jwsSignature) format() (int, []byte, error) {
 	if *p.FormatLength < 0 {
 		return 0, nil, fmt.Errorf("invalid format length %d", *p.FormatLength)
 	}
+	if (p.Alg != nil && *p.Alg != s.Header.Alg) || (p.B64 != nil && !*p.B64) {
+		return 0, nil, errors.New("protected header alg or b64 conflicts with the signature header")
+	}
 	tail, err := joseDecode(*p.FormatTail)
 	if err != nil {
 		return 0, nil, fmt.Errorf("format tail: %w", err)
@@ -92,7 +113,8 @@ func (s jwsSignature) format() (int, []byte, error) {
 	return *p.FormatLength, tail, nil
 }
 
-// verify checks the signature over "<protected>.<base64url(payload)>".
+// verify checks the signature over "<protected>.<encPayload>" with
+// go-jose, as a flattened JWS JSON serialization.
 func (s jwsSignature) verify(encPayload string) error {
 	key, err := s.publicKey()
 	if err != nil {
@@ -102,16 +124,28 @@ func (s jwsSignature) verify(encPayload string) error {
 	if err != nil {
 		return fmt.Errorf("signature encoding: %w", err)
 	}
-	signed := make([]byte, 0, len(s.Protected)+1+len(encPayload))
-	signed = append(signed, s.Protected...)
-	signed = append(signed, '.')
-	signed = append(signed, encPayload...)
-	return key.verify(signed, s.Header.Alg, sig)
+	flattened, err := json.Marshal(map[string]any{
+		"payload":   encPayload,
+		"protected": s.Protected,
+		"header":    map[string]string{"alg": s.Header.Alg},
+		"signature": joseEncode(sig),
+	})
+	if err != nil {
+		return err
+	}
+	jws, err := jose.ParseSignedJSON(string(flattened), jwsAlgorithms)
+	if err != nil {
+		return err
+	}
+	if _, err := jws.Verify(key); err != nil {
+		return fmt.Errorf("invalid signature: %w", err)
+	}
+	return nil
 }
 
 // publicKey is the key of the signature: the first certificate of an x5c
 // chain (the chain itself is not checked, as libtrust's Verify) or the JWK.
-func (s jwsSignature) publicKey() (verifier, error) {
+func (s jwsSignature) publicKey() (crypto.PublicKey, error) {
 	if len(s.Header.Chain) > 0 {
 		return keyFromCertificate(s.Header.Chain[0])
 	}
