@@ -1,0 +1,34 @@
+/*
+   Copyright The containerd Authors.
+
+   Licensed under the Apache License, Version 2.0 (the "License");
+   you may not use this file except in compliance with the License.
+   You may obtain a copy of the License at
+
+       http://www.apache.org/licenses/LICENSE-2.0
+
+   Unless required by applicable law or agreed to in writing, software
+   distributed under the License is distributed on an "AS IS" BASIS,
+   WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   See the License for the specific language governing permissions and
+   limitations under the License.
+*/
+
+package archive
+
+import (
+	"os"
+
+	"github.com/containerd/containerd/v2/pkg/sys"
+	"golang.org/x/sys/unix"
+)
+
+func link(oldname, newname string) error {
+	e := sys.IgnoringEINTR(func() error {
+		return unix.Linkat(unix.AT_FDCWD, oldname, unix.AT_FDCWD, newname, 0)
+	})
+	if e != nil {
+		return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: e}
+	}
+	return nil
+}
