@@ -10,7 +10,7 @@ import (
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/diff"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/transfer"
 	"github.com/containerd/containerd/v2/pkg/snapshotters"
@@ -187,7 +187,7 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 
 // pullBase is what the reference named before the pull.
 type pullBase struct {
-	image  images.Image
+	image  c8dimages.Image
 	exists bool
 }
 
@@ -292,11 +292,11 @@ func (p pinnedResolver) SetOptions(opts ...transfer.ImageResolverOption) {
 
 // steerToSelection makes the dispatch follow the chosen path through
 // (nested) indexes to the selected platform manifest.
-func steerToSelection(sel image.Selection) func(images.Handler) images.Handler {
-	return func(h images.Handler) images.Handler {
-		return images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+func steerToSelection(sel image.Selection) func(c8dimages.Handler) c8dimages.Handler {
+	return func(h c8dimages.Handler) c8dimages.Handler {
+		return c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 			children, err := h.Handle(ctx, desc)
-			if err != nil || !images.IsIndexType(desc.MediaType) {
+			if err != nil || !c8dimages.IsIndexType(desc.MediaType) {
 				return children, err
 			}
 			if next, ok := sel.Path[desc.Digest.String()]; ok {
@@ -308,8 +308,8 @@ func steerToSelection(sel image.Selection) func(images.Handler) images.Handler {
 }
 
 // composeWrappers applies wrappers so the first is outermost.
-func composeWrappers(ws ...func(images.Handler) images.Handler) func(images.Handler) images.Handler {
-	return func(h images.Handler) images.Handler {
+func composeWrappers(ws ...func(c8dimages.Handler) c8dimages.Handler) func(c8dimages.Handler) c8dimages.Handler {
+	return func(h c8dimages.Handler) c8dimages.Handler {
 		for i := len(ws) - 1; i >= 0; i-- {
 			h = ws[i](h)
 		}

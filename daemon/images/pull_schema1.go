@@ -7,7 +7,7 @@ import (
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/diff"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
@@ -24,7 +24,7 @@ import (
 // schema1Gate is the environment variable that re-enables schema 1 pulls.
 const schema1Gate = "DOCKER_ENABLE_DEPRECATED_PULL_SCHEMA_1_IMAGE"
 
-// schema1Deprecation is dockerd's notice for schema 1 images.
+// schema1Deprecation is dockerd's notice for schema 1 c8dimages.
 func schema1Deprecation(ref reference.Named) string {
 	return fmt.Sprintf("[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support is disabled by default and will be removed in an upcoming release. Suggest the author of %s to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/", reference.FamiliarString(ref))
 }
@@ -82,7 +82,7 @@ func (s *ImageService) pullSchema1(ctx context.Context, ref reference.Named, pla
 	progress := newPullProgress(out, s.content, s.snapshotService())
 	progress.adoptDownloaded(ctx, manifest.Layers, chainIDs(cfg), obs.downloaded())
 	progress.start(ctx)
-	rec := images.Image{
+	rec := c8dimages.Image{
 		Name:   ref.String(),
 		Target: target,
 		Labels: map[string]string{schema1.AnnotationSchema1Digest: m.Digest().String()},
@@ -106,21 +106,21 @@ func (s *ImageService) pullSchema1(ctx context.Context, ref reference.Named, pla
 }
 
 // createOrUpdateImage stores rec, replacing the record of the same name.
-func (s *ImageService) createOrUpdateImage(ctx context.Context, rec images.Image) (images.Image, error) {
+func (s *ImageService) createOrUpdateImage(ctx context.Context, rec c8dimages.Image) (c8dimages.Image, error) {
 	for {
 		created, err := s.images.Create(ctx, rec)
 		if err == nil {
 			return created, nil
 		}
 		if !errdefs.IsAlreadyExists(err) {
-			return images.Image{}, err
+			return c8dimages.Image{}, err
 		}
 		updated, err := s.images.Update(ctx, rec)
 		if err == nil {
 			return updated, nil
 		}
 		if !errdefs.IsNotFound(err) {
-			return images.Image{}, err
+			return c8dimages.Image{}, err
 		}
 	}
 }
