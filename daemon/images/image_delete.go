@@ -34,10 +34,7 @@ func (s *ImageService) ImageDelete(ctx context.Context, name string, opts backen
 		return nil, err
 	}
 	id := r.target()
-	var labels map[string]string
-	if v, err := s.viewImage(ctx, r.all[0].Target, nil, s.newUsageCache()); err == nil {
-		labels = v.labels()
-	}
+	labels := s.eventLabels(ctx, r.all[0].Target)
 
 	if r.byID {
 		if !opts.Force && !isSingleReference(r.all) {

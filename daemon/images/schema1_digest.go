@@ -1,5 +1,9 @@
 package images
 
+// A converted schema 1 image is known to the registry, and to users, by the
+// digest of its schema 1 manifest, not by its converted target: this file
+// finds and shows it.
+
 import (
 	"context"
 	"strconv"
