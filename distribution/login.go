@@ -12,6 +12,8 @@ import (
 	remoteerrors "github.com/containerd/containerd/v2/core/remotes/errors"
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth-dev/berth/distribution/registryapi"
 )
 
 // Login checks credentials against a registry's /v2/ endpoint, through the
@@ -26,23 +28,18 @@ func (r *Registries) Login(ctx context.Context, auth *registry.AuthConfig) error
 	if err != nil {
 		return err
 	}
-	var lastErr error = errdefs.ErrNotFound.WithMessage("no registry endpoint for " + host)
-	for _, h := range hosts {
-		if h.Capabilities&docker.HostCapabilityResolve == 0 {
-			continue
-		}
-		target := fmt.Sprintf("%s://%s%s/", h.Scheme, h.Host, h.Path)
-		resp, endpoint, err := doAuthorizedURL(ctx, h, target)
+	none := errdefs.ErrNotFound.WithMessage("no registry endpoint for " + host)
+	return registryapi.OnHosts(hosts, docker.HostCapabilityResolve, none, func(h docker.RegistryHost) error {
+		resp, err := registryapi.Do(ctx, h, registryapi.Request{Path: "/"})
 		if err == nil {
 			resp.Body.Close()
 			return nil
 		}
-		if lerr := loginError(err, endpoint); lerr != nil {
-			return lerr
+		if lerr := loginError(err, registryapi.Endpoint(err)); lerr != nil {
+			return registryapi.Final(lerr)
 		}
-		lastErr = err
-	}
-	return lastErr
+		return err
+	})
 }
 
 // loginError turns a refused login into dockerd's messages: the token
@@ -62,11 +59,8 @@ func loginError(err error, endpoint string) error {
 			}
 			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, strings.Join(msgs, ", ")))
 		}
-		var legacy struct {
-			Details string `json:"details"`
-		}
-		if json.Unmarshal(unexpected.Body, &legacy) == nil && legacy.Details != "" {
-			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, legacy.Details))
+		if details := registryapi.LegacyDetails(unexpected.Body); details != "" {
+			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, details))
 		}
 	}
 	status := http.StatusUnauthorized

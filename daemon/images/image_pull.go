@@ -26,7 +26,7 @@ import (
 
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/distribution"
-	"github.com/berth-dev/berth/distribution/legacy"
+	"github.com/berth-dev/berth/distribution/octetconfig"
 	"github.com/berth-dev/berth/distribution/schema1"
 	"github.com/berth-dev/berth/image"
 )
@@ -170,7 +170,7 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 		client.WithImageHandlerWrapper(composeWrappers(
 			steerToSelection(sel),
 			snapshotters.AppendInfoHandlerWrapper(ref.String()),
-			legacy.ConfigTypeWrapper,
+			octetconfig.ConfigTypeWrapper,
 			distribution.NoForeignURLs,
 		)),
 	)
