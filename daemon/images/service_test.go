@@ -21,12 +21,20 @@ import (
 // registry: what unit tests of the service run on.
 func newTestService(t *testing.T) *ImageService {
 	t.Helper()
+	return newTestServiceWith(t, Config{Registries: distribution.New(distribution.Config{})})
+}
+
+// newTestServiceWith is newTestService with cfg's registries and
+// environment.
+func newTestServiceWith(t *testing.T, cfg Config) *ImageService {
+	t.Helper()
 	st, err := storage.Open(context.Background(), storage.Options{Root: t.TempDir(), Snapshotter: storage.SnapshotterNative})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return New(Config{Client: st.Client(), Snapshotter: st.Snapshotter(), Registries: distribution.New(distribution.Config{})})
+	cfg.Client, cfg.Snapshotter = st.Client(), st.Snapshotter()
+	return New(cfg)
 }
 
 // putBlob stores data as a blob of mediaType.
