@@ -2,7 +2,6 @@ package distribution
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -51,8 +50,7 @@ func loginError(err error, endpoint string) error {
 	if errors.As(err, &unexpected) && unexpected.RequestURL != endpoint &&
 		(unexpected.StatusCode == http.StatusUnauthorized || unexpected.StatusCode == http.StatusForbidden) {
 		// The token endpoint refused: say what it said.
-		var derrs docker.Errors
-		if json.Unmarshal(unexpected.Body, &derrs) == nil && len(derrs) > 0 {
+		if derrs := registryapi.DecodeErrors(unexpected.Body); len(derrs) > 0 {
 			msgs := make([]string, 0, len(derrs))
 			for _, e := range derrs {
 				msgs = append(msgs, e.Error())

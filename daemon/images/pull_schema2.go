@@ -92,12 +92,16 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		c8dimages.SetChildrenMappedLabels(s.content, c8dimages.ChildrenHandler(s.content), nil),
 		sourceLabel,
 	)
-	wrap := composeWrappers(
+	wrappers := []func(c8dimages.Handler) c8dimages.Handler{
 		steerToSelection(p.sel),
 		snapshotters.AppendInfoHandlerWrapper(p.ref.String()),
-		octetconfig.ConfigTypeWrapper,
-		distribution.NoForeignURLs,
-	)
+	}
+	if p.manifest.Config.MediaType == docker.LegacyConfigMediaType {
+		// docker 1.10's variant: its config must read as a Docker config
+		// for the layers to be unpacked and the manifest kept as served.
+		wrappers = append(wrappers, octetconfig.ConfigTypeWrapper)
+	}
+	wrap := composeWrappers(append(wrappers, distribution.NoForeignURLs)...)
 	err = c8dimages.Dispatch(ctx, unpacker.Unpack(wrap(handler)), nil, p.root)
 	unpacked, werr := unpacker.Wait() // always wait: it owns goroutines
 	if err != nil {

@@ -27,8 +27,7 @@ func StatusError(err error) error {
 		var derr docker.Error
 		switch {
 		case hasStatus:
-			// docker.Errors decodes the whole {"errors":[…]} body.
-			if json.Unmarshal(unexpected.Body, &derrs) == nil && len(derrs) > 0 {
+			if derrs = DecodeErrors(unexpected.Body); len(derrs) > 0 {
 				break
 			}
 			if legacy := legacyTokenError(unexpected); legacy != nil {
@@ -75,6 +74,16 @@ func StatusError(err error) error {
 		return classifyStatus(errors.New(msg), unexpected.StatusCode)
 	}
 	return withMessage(class, msg)
+}
+
+// DecodeErrors reads a registry's {"errors": […]} body; nil when body is
+// not one.
+func DecodeErrors(body []byte) docker.Errors {
+	var derrs docker.Errors
+	if json.Unmarshal(body, &derrs) != nil {
+		return nil
+	}
+	return derrs
 }
 
 // LegacyDetails reads the old {"details": "…"} error body some registries

@@ -143,6 +143,7 @@ func newRequest(ctx context.Context, h docker.RegistryHost, r Request, method, t
 	}
 	if r.Body != nil {
 		req.ContentLength = r.ContentLength
+		req.GetBody = r.Body // for redirects that keep the body (307, 308)
 	}
 	for k, v := range h.Header {
 		req.Header[k] = append([]string(nil), v...)
