@@ -19,6 +19,11 @@ import (
 	"github.com/berth-dev/berth/distribution/schema1"
 )
 
+// The pull, top-down: this file holds the pipeline and the format
+// interface; pull_schema2.go and pull_schema1.go are the formats;
+// pull_unpack.go, pull_record.go and pull_lease.go are the shared steps;
+// pull_progress*.go is the one source of layer lines.
+
 // PullImage is POST /images/create with fromImage: pull one tag or digest,
 // or every tag of a repository when no tag is given.
 func (s *ImageService) PullImage(ctx context.Context, opts backend.PullOptions, out backend.ProgressWriter) error {

@@ -79,3 +79,6 @@ func (p *pullProgress) adopt(ctx context.Context, layers []ocispec.Descriptor, c
 	p.mu.Unlock()
 	p.start(ctx)
 }
+
+// The schema 1 converter reports to the pull's progress directly.
+var _ schema1.ProgressObserver = (*pullProgress)(nil)
