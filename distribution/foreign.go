@@ -23,7 +23,7 @@ import (
 // unpacked as usual. The manifest blob in the content store is not
 // modified.
 //
-// Apply it innermost, like legacy.ConfigTypeWrapper, so the other wrappers
+// Apply it innermost, like octetconfig.ConfigTypeWrapper, so the other wrappers
 // see the stripped descriptors.
 func NoForeignURLs(h images.Handler) images.Handler {
 	return images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {

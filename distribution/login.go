@@ -2,7 +2,6 @@ package distribution
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	remoteerrors "github.com/containerd/containerd/v2/core/remotes/errors"
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth-dev/berth/distribution/registryapi"
 )
 
 // Login checks credentials against a registry's /v2/ endpoint, through the
@@ -26,23 +27,18 @@ func (r *Registries) Login(ctx context.Context, auth *registry.AuthConfig) error
 	if err != nil {
 		return err
 	}
-	var lastErr error = errdefs.ErrNotFound.WithMessage("no registry endpoint for " + host)
-	for _, h := range hosts {
-		if h.Capabilities&docker.HostCapabilityResolve == 0 {
-			continue
-		}
-		target := fmt.Sprintf("%s://%s%s/", h.Scheme, h.Host, h.Path)
-		resp, endpoint, err := doAuthorizedURL(ctx, h, target)
+	none := errdefs.ErrNotFound.WithMessage("no registry endpoint for " + host)
+	return registryapi.OnHosts(hosts, docker.HostCapabilityResolve, none, func(h docker.RegistryHost) error {
+		resp, err := registryapi.Do(ctx, h, registryapi.Request{Path: "/"})
 		if err == nil {
 			resp.Body.Close()
 			return nil
 		}
-		if lerr := loginError(err, endpoint); lerr != nil {
-			return lerr
+		if lerr := loginError(err, registryapi.Endpoint(err)); lerr != nil {
+			return registryapi.Final(lerr)
 		}
-		lastErr = err
-	}
-	return lastErr
+		return err
+	})
 }
 
 // loginError turns a refused login into dockerd's messages: the token
@@ -54,19 +50,15 @@ func loginError(err error, endpoint string) error {
 	if errors.As(err, &unexpected) && unexpected.RequestURL != endpoint &&
 		(unexpected.StatusCode == http.StatusUnauthorized || unexpected.StatusCode == http.StatusForbidden) {
 		// The token endpoint refused: say what it said.
-		var derrs docker.Errors
-		if json.Unmarshal(unexpected.Body, &derrs) == nil && len(derrs) > 0 {
+		if derrs := registryapi.DecodeErrors(unexpected.Body); len(derrs) > 0 {
 			msgs := make([]string, 0, len(derrs))
 			for _, e := range derrs {
 				msgs = append(msgs, e.Error())
 			}
 			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, strings.Join(msgs, ", ")))
 		}
-		var legacy struct {
-			Details string `json:"details"`
-		}
-		if json.Unmarshal(unexpected.Body, &legacy) == nil && legacy.Details != "" {
-			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, legacy.Details))
+		if details := registryapi.LegacyDetails(unexpected.Body); details != "" {
+			return errdefs.ErrUnauthenticated.WithMessage(fmt.Sprintf("Get %q: %s", endpoint, details))
 		}
 	}
 	status := http.StatusUnauthorized

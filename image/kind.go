@@ -1,9 +1,11 @@
 package image
 
 import (
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/layer"
 )
 
 // BuildKit's annotations on the attestation manifests it adds to an index
@@ -33,10 +35,10 @@ func AttestationFor(desc ocispec.Descriptor) (digest.Digest, bool) {
 // other layer types.
 func HasImageLayers(m ocispec.Manifest) bool {
 	if len(m.Layers) == 0 {
-		return images.IsConfigType(m.Config.MediaType) || m.Config.MediaType == "application/octet-stream"
+		return c8dimages.IsConfigType(m.Config.MediaType) || m.Config.MediaType == "application/octet-stream"
 	}
 	for _, l := range m.Layers {
-		if images.IsLayerType(l.MediaType) {
+		if layer.IsMediaType(l.MediaType) {
 			return true
 		}
 	}

@@ -3,7 +3,7 @@ package images
 import (
 	"context"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 )
@@ -19,13 +19,13 @@ func danglingName(dgst digest.Digest) string {
 
 // IsDangling reports whether img is a dangling record: its name is the one
 // of its own target digest.
-func IsDangling(img images.Image) bool {
+func IsDangling(img c8dimages.Image) bool {
 	return img.Name == danglingName(img.Target.Digest)
 }
 
 // keepAsDangling stores a copy of img as a dangling record (no name labels),
 // unless another image still points at its target.
-func (s *ImageService) keepAsDangling(ctx context.Context, img images.Image) error {
+func (s *ImageService) keepAsDangling(ctx context.Context, img c8dimages.Image) error {
 	others, err := s.images.List(ctx, "target.digest=="+img.Target.Digest.String())
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (s *ImageService) keepAsDangling(ctx context.Context, img images.Image) err
 			return nil // still referenced by another name (or already dangling)
 		}
 	}
-	d := images.Image{
+	d := c8dimages.Image{
 		Name:      danglingName(img.Target.Digest),
 		Target:    img.Target,
 		CreatedAt: img.CreatedAt,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/distribution/reference"
@@ -13,7 +13,6 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/api/types/backend"
-	"github.com/berth-dev/berth/image"
 )
 
 // ImageDelete is DELETE /images/{name}, with dockerd's semantics:
@@ -35,10 +34,7 @@ func (s *ImageService) ImageDelete(ctx context.Context, name string, opts backen
 		return nil, err
 	}
 	id := r.target()
-	var labels map[string]string
-	if v, err := s.viewImage(ctx, r.all[0].Target, nil, s.newUsageCache()); err == nil {
-		labels = v.labels()
-	}
+	labels := s.eventLabels(ctx, r.all[0].Target)
 
 	if r.byID {
 		if !opts.Force && !isSingleReference(r.all) {
@@ -65,17 +61,17 @@ func errConflict(id digest.Digest, why string) error {
 // deleteRecords removes recs, reporting and logging each name as untagged,
 // and, when they were all the image's records (whole), the image as
 // deleted. Only whole deletions wait for a garbage collection.
-func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs []images.Image, labels map[string]string, whole bool) ([]imagetypes.DeleteResponse, error) {
+func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs []c8dimages.Image, labels map[string]string, whole bool) ([]imagetypes.DeleteResponse, error) {
 	var out []imagetypes.DeleteResponse
 	collected := false
 	for i, rec := range recs {
 		// Only if it still points here: a pull may have moved the name.
 		target := rec.Target
-		opts := []images.DeleteOpt{images.DeleteTarget(&target)}
+		opts := []c8dimages.DeleteOpt{c8dimages.DeleteTarget(&target)}
 		last := whole && i == len(recs)-1
 		if last {
 			// The last record's delete waits for the garbage collection.
-			opts = append(opts, images.SynchronousDelete())
+			opts = append(opts, c8dimages.SynchronousDelete())
 		}
 		if err := s.images.Delete(ctx, rec.Name, opts...); err != nil {
 			if !errdefs.IsNotFound(err) {
@@ -87,7 +83,7 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 		if IsDangling(rec) {
 			continue
 		}
-		familiar := image.FamiliarName(rec.Name)
+		familiar := familiarName(rec.Name)
 		out = append(out, imagetypes.DeleteResponse{Untagged: familiar})
 		s.logImageEvent(events.ActionUnTag, id.String(), familiar, labels)
 	}
@@ -109,7 +105,7 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 // the digest-only records of the same repository when the repository has
 // no other tag there; for name@digest every record of the repository.
 // Dangling records always go along.
-func sameReferences(named reference.Named, all []images.Image) []images.Image {
+func sameReferences(named reference.Named, all []c8dimages.Image) []c8dimages.Image {
 	tag := ""
 	allTags := false
 	if tagged, ok := named.(reference.Tagged); ok {
@@ -117,8 +113,8 @@ func sameReferences(named reference.Named, all []images.Image) []images.Image {
 	} else if _, ok := named.(reference.Digested); ok {
 		allTags = true
 	}
-	var same []images.Image
-	digestRefs := []images.Image{}
+	var same []c8dimages.Image
+	digestRefs := []c8dimages.Image{}
 	for _, rec := range all {
 		if IsDangling(rec) {
 			same = append(same, rec)
@@ -158,7 +154,7 @@ func sameReferences(named reference.Named, all []images.Image) []images.Image {
 // isSingleReference reports whether an image's names are at most one tag
 // plus digest references of that same repository: then deleting it by ID
 // needs no force.
-func isSingleReference(all []images.Image) bool {
+func isSingleReference(all []c8dimages.Image) bool {
 	var tagged reference.Named
 	digestRepos := map[string]bool{}
 	for _, rec := range all {

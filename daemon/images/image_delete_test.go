@@ -4,21 +4,21 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-func records(target digest.Digest, names ...string) []images.Image {
-	var out []images.Image
+func records(target digest.Digest, names ...string) []c8dimages.Image {
+	var out []c8dimages.Image
 	for _, n := range names {
-		out = append(out, images.Image{Name: n, Target: ocispec.Descriptor{Digest: target}})
+		out = append(out, c8dimages.Image{Name: n, Target: ocispec.Descriptor{Digest: target}})
 	}
 	return out
 }
 
-func names(list []images.Image) []string {
+func names(list []c8dimages.Image) []string {
 	var out []string
 	for _, img := range list {
 		out = append(out, img.Name)

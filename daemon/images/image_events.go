@@ -1,7 +1,10 @@
 package images
 
 import (
+	"context"
+
 	"github.com/moby/moby/api/types/events"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // logImageEvent records an image event as dockerd does for tag, untag and
@@ -21,10 +24,12 @@ func (s *ImageService) logImageEvent(action events.Action, imageID, name string,
 	s.events.Log(events.ImageEventType, action, events.Actor{ID: imageID, Attributes: attrs})
 }
 
-// labels returns the config labels of the image's best manifest.
-func (v *imageView) labels() map[string]string {
-	if v == nil || v.best == nil || v.best.Config == nil {
+// eventLabels are the config labels of the image target describes (its
+// best manifest), for an event's attributes; nil when unreadable.
+func (s *ImageService) eventLabels(ctx context.Context, target ocispec.Descriptor) map[string]string {
+	list, err := s.platformManifests(ctx, target)
+	if err != nil {
 		return nil
 	}
-	return v.best.Config.Config.Labels
+	return configLabels(bestManifest(list, nil))
 }

@@ -6,8 +6,6 @@ import (
 	"github.com/containerd/errdefs"
 	imagetypes "github.com/moby/moby/api/types/image"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-
-	"github.com/berth-dev/berth/image"
 )
 
 // ImageHistory is GET /images/{name}/history: the config's history, newest
@@ -78,7 +76,7 @@ func (s *ImageService) ImageHistory(ctx context.Context, name string, platform *
 			}
 		}
 		out[0].ID = img.Target.Digest.String()
-		out[0].Tags, _ = image.RepoTagsAndDigests(names, img.Target.Digest)
+		out[0].Tags, _ = repoTagsAndDigests(names, img.Target.Digest)
 	}
 	return out, nil
 }

@@ -12,7 +12,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
-	"github.com/berth-dev/berth/image"
 )
 
 // errPlatformNotFound is dockerd's error for an image present without the
@@ -50,7 +49,7 @@ func (s *ImageService) ImageInspect(ctx context.Context, name string, opts backe
 			names = append(names, rec.Name)
 		}
 	}
-	tags, digests := image.RepoTagsAndDigests(names, registryDigest(r.all, img.Target.Digest))
+	tags, digests := repoTagsAndDigests(names, registryDigest(r.all, img.Target.Digest))
 
 	target := img.Target
 	size := v.size()

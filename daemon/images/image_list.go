@@ -4,13 +4,12 @@ import (
 	"context"
 	"sort"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/log"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/api/types/backend"
-	"github.com/berth-dev/berth/image"
 )
 
 // listFilters are the filters GET /images/json accepts.
@@ -21,7 +20,7 @@ func listFilters() []string {
 // listedImage gathers the records of one target that passed the filters.
 type listedImage struct {
 	view    *imageView
-	records []images.Image
+	records []c8dimages.Image
 }
 
 // Images is GET /images/json: one summary per image (target digest), with
@@ -97,7 +96,7 @@ func summarize(li *listedImage, withManifests bool) imagetypes.Summary {
 			names = append(names, rec.Name)
 		}
 	}
-	tags, digests := image.RepoTagsAndDigests(names, registryDigest(li.records, v.target.Digest))
+	tags, digests := repoTagsAndDigests(names, registryDigest(li.records, v.target.Digest))
 	lbls := v.labels()
 	if lbls == nil {
 		lbls = map[string]string{}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
@@ -15,7 +15,6 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/api/types/filters"
-	"github.com/berth-dev/berth/image"
 )
 
 // pruneFilters are the filters POST /images/prune accepts.
@@ -85,7 +84,7 @@ func (s *ImageService) ImagesPrune(ctx context.Context, f filters.Args) (*imaget
 // pruneCandidate is one image (target) whose selected records go.
 type pruneCandidate struct {
 	view    *imageView
-	records []images.Image
+	records []c8dimages.Image
 	labels  map[string]string
 }
 
@@ -160,14 +159,14 @@ func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate,
 		p := pruned{c: c}
 		for _, rec := range c.records {
 			target := rec.Target
-			if err := s.images.Delete(ctx, rec.Name, images.DeleteTarget(&target)); err != nil {
+			if err := s.images.Delete(ctx, rec.Name, c8dimages.DeleteTarget(&target)); err != nil {
 				if errdefs.IsNotFound(err) {
 					continue // gone or re-pointed meanwhile: not ours to remove
 				}
 				return err
 			}
 			if !IsDangling(rec) {
-				familiar := image.FamiliarName(rec.Name)
+				familiar := familiarName(rec.Name)
 				p.names = append(p.names, familiar)
 				s.logImageEvent(events.ActionUnTag, rec.Target.Digest.String(), familiar, c.labels)
 			}

@@ -2,34 +2,27 @@ package images
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
-	"time"
 
-	"github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/diff"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
-	"github.com/containerd/containerd/v2/core/transfer"
-	"github.com/containerd/containerd/v2/pkg/snapshotters"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
-	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/opencontainers/go-digest"
-	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/distribution"
-	"github.com/berth-dev/berth/distribution/legacy"
 	"github.com/berth-dev/berth/distribution/schema1"
-	"github.com/berth-dev/berth/image"
 )
+
+// The pull, top-down: this file holds the pipeline and the format
+// interface; pull_schema2.go and pull_schema1.go are the formats;
+// pull_unpack.go, pull_record.go and pull_lease.go are the shared steps;
+// pull_progress*.go is the one source of layer lines.
 
 // PullImage is POST /images/create with fromImage: pull one tag or digest,
 // or every tag of a repository when no tag is given.
@@ -95,142 +88,107 @@ func (s *ImageService) pullAllTags(ctx context.Context, repo reference.Named, pl
 	return nil
 }
 
-// pullOne pulls one tagged or digested reference under one lease and
-// unpacks it, streaming dockerd's progress lines.
-func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) (retErr error) {
+// pullOne pulls one tagged or digested reference. Its errors are
+// translated to dockerd's messages here, at the edge of the pull, once.
+func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) error {
+	return distribution.TranslatePullError(s.pull(ctx, ref, platform, opts, out), ref)
+}
+
+// pull is the pipeline every format goes through, under one lease:
+// resolve → select → fetch → unpack → record. The format (pull_schema2.go,
+// pull_schema1.go) plugs in at select and fetch; progress lines come from
+// one pullProgress.
+func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) (retErr error) {
 	ctx, release, err := s.startPullLease(ctx, ref.String())
 	if err != nil {
 		return err
 	}
 	defer func() { release(retErr != nil) }()
+	old := s.holdPrevious(ctx, ref)
 
-	// Keep the image this reference named before, while the pull runs.
-	var old pullBase
-	if img, err := s.images.Get(ctx, ref.String()); err == nil {
-		old = pullBase{image: img, exists: true}
-		if err := s.leaseImageContent(ctx, img); err != nil {
-			log.G(ctx).WithError(err).Warn("failed to lease the previous image's content")
-		}
-	}
-
-	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
-	name, desc, err := resolver.Resolve(ctx, ref.String())
-	// containerd refuses a schema 1 manifest it had to GET to resolve; then
-	// the schema 1 path fetches it by reference.
-	rejected := schema1.IsSchema1Rejection(err)
-	if err != nil && !rejected {
-		return distribution.TranslatePullError(fmt.Errorf("failed to resolve reference %q: %w", ref.String(), err), ref)
-	}
-	if rejected || schema1.IsSchema1(desc.MediaType) {
-		if err := s.checkSchema1Gate(ref); err != nil {
-			return err
-		}
-		if rejected {
-			return s.pullSchema1(ctx, ref, platform, opts, resolver, ref.String(), nil, old, out)
-		}
-		return s.pullSchema1(ctx, ref, platform, opts, resolver, name, &desc, old, out)
-	}
-	fetcher, err := resolver.Fetcher(ctx, name)
+	// Resolve: what the registry serves for ref decides the format.
+	format, err := s.resolvePull(ctx, ref, platform, opts, out)
 	if err != nil {
-		return distribution.TranslatePullError(err, ref)
+		return err
 	}
-	provider := distribution.FetchThrough{Store: s.content, Fetcher: fetcher}
-	matcher := platforms.Only(platform)
-	sel, err := image.SelectManifest(ctx, provider, desc, matcher)
-	if err != nil {
-		if errdefs.IsNotFound(err) && strings.Contains(err.Error(), "platform") {
-			return distribution.PlatformNotFound(platform, err)
-		}
-		return distribution.TranslatePullError(err, ref)
+	// Select: the manifest for the platform, its config and layers.
+	if err := format.selectManifest(ctx); err != nil {
+		return err
 	}
-	manifest, err := readManifest(ctx, provider, sel.Manifest)
-	if err != nil {
-		return distribution.TranslatePullError(err, ref)
-	}
-	cfg, err := readConfig(ctx, provider, manifest.Config)
-	if err != nil {
-		return distribution.TranslatePullError(err, ref)
-	}
-
 	_ = out.WriteMessage(jsonstream.Message{ID: tagOrDigest(ref), Status: "Pulling from " + reference.Path(ref)})
-	progress := newPullProgress(out, s.content, s.snapshotService())
-	progress.setLayers(ctx, manifest.Layers, chainIDs(cfg))
-	progress.start(ctx)
 
-	img, err := s.client.Pull(ctx, ref.String(),
-		client.WithResolver(pinnedResolver{Resolver: resolver, name: name, desc: desc}),
-		client.WithPlatformMatcher(matcher),
-		client.WithPullUnpack,
-		client.WithPullSnapshotter(s.snapshotter),
-		client.WithDownloadLimiter(s.downloads),
-		client.WithUnpackOpts([]client.UnpackOpt{
-			client.WithUnpackLimiter(s.unpacks),
-			client.WithUnpackApplyOpts(diff.WithProgress(progress.extractProgress)),
-		}),
-		client.WithImageHandlerWrapper(composeWrappers(
-			steerToSelection(sel),
-			snapshotters.AppendInfoHandlerWrapper(ref.String()),
-			legacy.ConfigTypeWrapper,
-			distribution.NoForeignURLs,
-		)),
-	)
+	// Fetch, then unpack what the fetch did not unpack as it went.
+	progress := newPullProgress(out, s.content, s.snapshotService())
+	res, err := format.fetch(ctx, progress)
+	if err == nil && !res.unpacked {
+		err = s.unpack(ctx, ref.String(), res.target, platform, progress)
+	}
+	// Record: name the image.
+	replaced := false
+	if err == nil {
+		_, replaced, err = s.storeImage(ctx, c8dimages.Image{Name: ref.String(), Target: res.target, Labels: res.recordLabels})
+	}
 	progress.finish(ctx, err == nil)
 	if err != nil {
-		return distribution.TranslatePullError(err, ref)
+		return err
 	}
-	return s.finishPull(ctx, ref, pulled{
-		target:    img.Target(),
-		labels:    cfg.Config.Labels,
-		createdAt: img.Metadata().CreatedAt,
-	}, old, out)
-}
-
-// pullBase is what the reference named before the pull.
-type pullBase struct {
-	image  images.Image
-	exists bool
-}
-
-// pulled is the outcome of a pull.
-type pulled struct {
-	target ocispec.Descriptor
-	// shownDigest is the registry's digest when it differs from the target
-	// (a converted schema 1 manifest); empty otherwise.
-	shownDigest digest.Digest
-	labels      map[string]string
-	createdAt   time.Time // of the image record the pull left
-}
-
-// finishPull keeps the replaced image as dangling, drops the dangling record
-// of what was pulled, and reports the result and the event.
-func (s *ImageService) finishPull(ctx context.Context, ref reference.Named, res pulled, old pullBase, out backend.ProgressWriter) error {
-	ctx = context.WithoutCancel(ctx)
-	target := res.target
-	upToDate := old.exists && old.image.Target.Digest == target.Digest
-	// The record was updated in place only if the previous image was still
-	// named when the pull finished; one removed meanwhile is not brought back.
-	replaced := old.exists && res.createdAt.Equal(old.image.CreatedAt)
-	if replaced && !upToDate {
-		if err := s.keepAsDangling(ctx, old.image); err != nil {
-			log.G(ctx).WithError(err).Warn("failed to keep the previous image as dangling")
-		}
-	}
-	if err := s.removeDangling(ctx, target.Digest); err != nil {
-		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the pulled image")
-	}
-	status := "Status: Downloaded newer image for "
-	if upToDate {
-		status = "Status: Image is up to date for "
-	}
-	shown := target.Digest
-	if res.shownDigest != "" {
-		shown = res.shownDigest
-	}
-	_ = out.WriteMessage(jsonstream.Message{Status: "Digest: " + shown.String()})
-	_ = out.WriteMessage(jsonstream.Message{Status: status + reference.FamiliarString(ref)})
-	log.G(ctx).WithFields(log.Fields{"digest": target.Digest, "remote": ref.String()}).Info("image pulled")
-	s.logImageEvent(events.ActionPull, reference.FamiliarString(ref), reference.FamiliarName(ref), res.labels)
+	s.recordPull(ctx, ref, res, old, replaced, out)
 	return nil
+}
+
+// pullFormat is one manifest format's part of the pipeline. Each value
+// serves one pull; selectManifest runs before fetch.
+type pullFormat interface {
+	// selectManifest fetches and checks the manifest this pull brings for
+	// its platform.
+	selectManifest(ctx context.Context) error
+	// fetch brings the image's content into the store, reporting layers to
+	// progress (and unpacking them when it can do so as they arrive).
+	fetch(ctx context.Context, progress *pullProgress) (pullResult, error)
+}
+
+// pullResult is what a format's fetch leaves, the same for every format.
+type pullResult struct {
+	// target is what the image record points at.
+	target ocispec.Descriptor
+	// recordLabels are the image record's labels.
+	recordLabels map[string]string
+	// registryDigest is the digest the registry knows the image by (the
+	// "Digest:" line): the target's, or a converted schema 1 manifest's.
+	registryDigest digest.Digest
+	// configLabels are the image config's labels (the event's attributes).
+	configLabels map[string]string
+	// unpacked is true when the layers were unpacked while fetching.
+	unpacked bool
+}
+
+// resolvePull asks the registry what ref names and returns the format that
+// pulls it.
+func (s *ImageService) resolvePull(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) (pullFormat, error) {
+	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
+	name, desc, err := resolver.Resolve(ctx, ref.String())
+	switch {
+	case schema1.IsSchema1Rejection(err):
+		// containerd refuses a schema 1 manifest it had to GET to resolve;
+		// fetch it by reference then.
+		hosts := s.registries.Hosts(opts.Auth)
+		return s.newSchema1Pull(schema1Pull{
+			ref: ref, platform: platform, out: out, resolver: resolver, name: ref.String(),
+			fetchManifest: func(ctx context.Context, _ remotes.FetcherByDigest) (*schema1.Manifest, error) {
+				return schema1.FetchManifestByRef(ctx, hosts, ref.String())
+			},
+		})
+	case err != nil:
+		return nil, fmt.Errorf("failed to resolve reference %q: %w", ref.String(), err)
+	case schema1.IsSchema1(desc.MediaType):
+		return s.newSchema1Pull(schema1Pull{
+			ref: ref, platform: platform, out: out, resolver: resolver, name: name,
+			fetchManifest: func(ctx context.Context, f remotes.FetcherByDigest) (*schema1.Manifest, error) {
+				return schema1.FetchManifest(ctx, f, desc)
+			},
+		})
+	}
+	return &schema2Pull{s: s, ref: ref, platform: platform, resolver: resolver, name: name, root: desc}, nil
 }
 
 // tagOrDigest is the ID of the "Pulling from" line: the tag, or the whole
@@ -240,79 +198,4 @@ func tagOrDigest(ref reference.Named) string {
 		return t.Tag()
 	}
 	return ref.String()
-}
-
-func readManifest(ctx context.Context, p content.Provider, desc ocispec.Descriptor) (ocispec.Manifest, error) {
-	var m ocispec.Manifest
-	data, err := content.ReadBlob(ctx, p, desc)
-	if err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid manifest %s: %v", desc.Digest, err))
-	}
-	return m, nil
-}
-
-func readConfig(ctx context.Context, p content.Provider, desc ocispec.Descriptor) (ocispec.Image, error) {
-	var cfg ocispec.Image
-	data, err := content.ReadBlob(ctx, p, desc)
-	if err != nil {
-		return cfg, err
-	}
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return cfg, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid image config %s: %v", desc.Digest, err))
-	}
-	return cfg, nil
-}
-
-// chainIDs are the snapshot keys of each layer of cfg.
-func chainIDs(cfg ocispec.Image) []digest.Digest {
-	return identity.ChainIDs(append([]digest.Digest{}, cfg.RootFS.DiffIDs...))
-}
-
-// pinnedResolver answers Resolve with the descriptor already resolved, so
-// the pull dispatches exactly what was selected even if the tag moves.
-type pinnedResolver struct {
-	remotes.Resolver
-	name string
-	desc ocispec.Descriptor
-}
-
-func (p pinnedResolver) Resolve(ctx context.Context, ref string) (string, ocispec.Descriptor, error) {
-	return p.name, p.desc, nil
-}
-
-// SetOptions passes the download limiter and friends to the real resolver.
-func (p pinnedResolver) SetOptions(opts ...transfer.ImageResolverOption) {
-	if r, ok := p.Resolver.(remotes.ResolverWithOptions); ok {
-		r.SetOptions(opts...)
-	}
-}
-
-// steerToSelection makes the dispatch follow the chosen path through
-// (nested) indexes to the selected platform manifest.
-func steerToSelection(sel image.Selection) func(images.Handler) images.Handler {
-	return func(h images.Handler) images.Handler {
-		return images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
-			children, err := h.Handle(ctx, desc)
-			if err != nil || !images.IsIndexType(desc.MediaType) {
-				return children, err
-			}
-			if next, ok := sel.Path[desc.Digest.String()]; ok {
-				return []ocispec.Descriptor{next}, nil
-			}
-			return nil, nil
-		})
-	}
-}
-
-// composeWrappers applies wrappers so the first is outermost.
-func composeWrappers(ws ...func(images.Handler) images.Handler) func(images.Handler) images.Handler {
-	return func(h images.Handler) images.Handler {
-		for i := len(ws) - 1; i >= 0; i-- {
-			h = ws[i](h)
-		}
-		return h
-	}
 }

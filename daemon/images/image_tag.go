@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/distribution/reference"
@@ -25,7 +25,7 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	if err != nil {
 		return err
 	}
-	rec := images.Image{
+	rec := c8dimages.Image{
 		Name:   newRef.String(),
 		Target: src.Target,
 		Labels: withoutNameLabels(src.Labels),
@@ -50,11 +50,7 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	if err := s.removeDangling(ctx, src.Target.Digest); err != nil {
 		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the tagged image")
 	}
-	v, err := s.viewImage(ctx, src.Target, nil, s.newUsageCache())
-	if err != nil {
-		v = nil
-	}
-	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), v.labels())
+	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), s.eventLabels(ctx, src.Target))
 	return nil
 }
 

@@ -2,18 +2,16 @@ package images
 
 import (
 	"context"
-	"slices"
 
-	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
-	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/layer"
 )
 
 // platformManifest is one manifest reachable from an image's target: the
@@ -55,40 +53,24 @@ func (pm *platformManifest) runnable() bool {
 	return pm.Kind == imagetypes.ManifestKindImage && pm.Config != nil
 }
 
-// platformManifests lists the manifests reachable from target.
+// platformManifests lists the manifests reachable from target (nothing when
+// its index is not present).
 func (s *ImageService) platformManifests(ctx context.Context, target ocispec.Descriptor) ([]*platformManifest, error) {
 	var out []*platformManifest
 	seen := map[digest.Digest]bool{}
-	var walk func(desc ocispec.Descriptor) error
-	walk = func(desc ocispec.Descriptor) error {
+	err := image.WalkManifests(ctx, s.content, target, nil, func(desc ocispec.Descriptor, _ []ocispec.Descriptor) error {
 		if seen[desc.Digest] {
 			return nil
 		}
 		seen[desc.Digest] = true
-		switch {
-		case images.IsManifestType(desc.MediaType):
-			pm, err := s.inspectManifest(ctx, desc)
-			if err != nil {
-				return err
-			}
-			out = append(out, pm)
-		case images.IsIndexType(desc.MediaType):
-			idx, err := image.ReadIndex(ctx, s.content, desc)
-			if err != nil {
-				if errdefs.IsNotFound(err) {
-					return nil // nothing below is reachable
-				}
-				return err
-			}
-			for _, child := range idx.Manifests {
-				if err := walk(child); err != nil {
-					return err
-				}
-			}
+		pm, err := s.inspectManifest(ctx, desc)
+		if err != nil {
+			return err
 		}
+		out = append(out, pm)
 		return nil
-	}
-	if err := walk(target); err != nil {
+	})
+	if err != nil && !errdefs.IsNotFound(err) {
 		return nil, err
 	}
 	return out, nil
@@ -154,8 +136,7 @@ func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descrip
 		if desc.Platform == nil {
 			pm.Platform = platforms.Normalize(pm.Config.Platform)
 		}
-		// ChainIDs computes in place: give it a copy.
-		pm.ChainIDs = identity.ChainIDs(slices.Clone(pm.Config.RootFS.DiffIDs))
+		pm.ChainIDs = layer.ChainIDs(pm.Config.RootFS.DiffIDs)
 	}
 	return pm, nil
 }

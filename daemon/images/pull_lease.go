@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
@@ -47,29 +47,29 @@ func (s *ImageService) startPullLease(ctx context.Context, ref string) (context.
 
 // leaseImageContent adds every blob an image references (that is present)
 // to the context's lease, so GC keeps the previous image while a pull runs.
-func (s *ImageService) leaseImageContent(ctx context.Context, img images.Image) error {
+func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Image) error {
 	leaseID, ok := leases.FromContext(ctx)
 	if !ok {
 		return nil
 	}
 	l := leases.Lease{ID: leaseID}
-	handler := images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	handler := c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 		if _, err := s.content.Info(ctx, desc.Digest); err != nil {
 			if errdefs.IsNotFound(err) {
-				return nil, images.ErrSkipDesc
+				return nil, c8dimages.ErrSkipDesc
 			}
 			return nil, err
 		}
 		if err := s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"}); err != nil {
 			return nil, err
 		}
-		children, err := images.Children(ctx, s.content, desc)
+		children, err := c8dimages.Children(ctx, s.content, desc)
 		if err != nil && errdefs.IsNotFound(err) {
 			return nil, nil
 		}
 		return children, err
 	})
-	return images.Walk(ctx, handler, img.Target)
+	return c8dimages.Walk(ctx, handler, img.Target)
 }
 
 // RemoveStalePullLeases deletes the pull leases a previous berthd left when

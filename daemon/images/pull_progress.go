@@ -42,7 +42,11 @@ type layerProgress struct {
 
 // pullProgress turns the state of the content store and the snapshotter
 // into dockerd's progress lines: "Pulling fs layer", "Downloading",
-// "Download complete", "Extracting" (with bytes), "Pull complete".
+// "Download complete", "Extracting" (with bytes), "Pull complete". It is the
+// one place a pull's layer lines come from: a format either hands it the
+// layers before fetching them (track) or reports its downloads as layer
+// events and hands it the layers afterwards (LayerProgress, then adopt).
+// finish, called once by the pipeline, ends it.
 type pullProgress struct {
 	out         backend.ProgressWriter
 	store       content.Store
@@ -51,6 +55,9 @@ type pullProgress struct {
 	mu        sync.Mutex
 	layers    []*layerProgress
 	extracted map[digest.Digest]int64 // compressed bytes read by the applier
+	// events holds what layer events (LayerProgress) reported before the
+	// layers were known.
+	events layerEvents
 
 	stop chan struct{}
 	done chan struct{}
@@ -74,9 +81,15 @@ func shortID(d digest.Digest) string {
 	return enc
 }
 
-// setLayers records the layers of the chosen manifest (chainIDs parallel to
-// layers, may be nil when unknown) and reports their starting state. When
-// everything is already present nothing is reported at all, as dockerd.
+// track records the layers about to be fetched (chainIDs parallel to
+// layers, may be nil when unknown), reports their starting state and starts
+// following them. When everything is already present nothing is reported at
+// all, as dockerd.
+func (p *pullProgress) track(ctx context.Context, layers []ocispec.Descriptor, chainIDs []digest.Digest) {
+	p.setLayers(ctx, layers, chainIDs)
+	p.start(ctx)
+}
+
 func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descriptor, chainIDs []digest.Digest) {
 	var all []*layerProgress
 	allPresent := true
@@ -236,25 +249,4 @@ func ingestDigest(ref string) (digest.Digest, bool) {
 	}
 	d, err := digest.Parse(ref[i:])
 	return d, err == nil
-}
-
-// adoptDownloaded tracks layers whose download already happened elsewhere
-// (the schema 1 converter reported it): those in downloaded are followed
-// through Extracting to Pull complete; the others were present before and
-// print nothing more.
-func (p *pullProgress) adoptDownloaded(ctx context.Context, layers []ocispec.Descriptor, chainIDs []digest.Digest, downloaded map[digest.Digest]bool) {
-	var all []*layerProgress
-	for i, l := range layers {
-		lp := &layerProgress{desc: l, id: shortID(l.Digest), phase: phaseComplete}
-		if i < len(chainIDs) {
-			lp.chainID = chainIDs[i]
-		}
-		if downloaded[l.Digest] && !p.snapshotPresent(ctx, lp.chainID) {
-			lp.phase = phaseDownloaded
-		}
-		all = append(all, lp)
-	}
-	p.mu.Lock()
-	p.layers = all
-	p.mu.Unlock()
 }

@@ -3,22 +3,17 @@ package images
 import (
 	"context"
 	"fmt"
-	"sync"
 
-	"github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/core/diff"
-	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/errdefs"
-	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/jsonstream"
-	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
-	"github.com/berth-dev/berth/distribution"
 	"github.com/berth-dev/berth/distribution/schema1"
+	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/layer"
 )
 
 // schema1Gate is the environment variable that re-enables schema 1 pulls.
@@ -29,151 +24,79 @@ func schema1Deprecation(ref reference.Named) string {
 	return fmt.Sprintf("[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support is disabled by default and will be removed in an upcoming release. Suggest the author of %s to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/", reference.FamiliarString(ref))
 }
 
-// checkSchema1Gate refuses schema 1 unless berthd runs with the gate set.
-func (s *ImageService) checkSchema1Gate(ref reference.Named) error {
-	if s.env(schema1Gate) == "" {
-		return errdefs.ErrInvalidArgument.WithMessage(schema1Deprecation(ref))
-	}
-	return nil
+// schema1Pull is the format of Docker image manifest v2, schema 1: the
+// manifest is converted to an OCI image in the content store (its layers
+// downloaded by the converter), then unpacked like any other.
+type schema1Pull struct {
+	s        *ImageService
+	ref      reference.Named
+	platform ocispec.Platform
+	out      backend.ProgressWriter
+	resolver remotes.Resolver
+	name     string
+	// fetchManifest gets the manifest: by the resolved digest, or by
+	// reference when containerd refused to resolve it.
+	fetchManifest func(context.Context, remotes.FetcherByDigest) (*schema1.Manifest, error)
+
+	// Set by selectManifest.
+	fetcher  remotes.FetcherByDigest
+	manifest *schema1.Manifest
 }
 
-// pullSchema1 converts a schema 1 image to OCI in the content store, names
-// and unpacks it, streaming the same progress lines as any other pull. The
-// caller holds the pull's lease and has checked the gate.
-func (s *ImageService) pullSchema1(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, resolver remotes.Resolver, name string, desc *ocispec.Descriptor, old pullBase, out backend.ProgressWriter) error {
-	_ = out.WriteMessage(jsonstream.Message{Status: schema1Deprecation(ref)})
-	fetcher, err := resolver.Fetcher(ctx, name)
+// newSchema1Pull refuses schema 1 unless berthd runs with the gate set.
+func (s *ImageService) newSchema1Pull(p schema1Pull) (*schema1Pull, error) {
+	if s.env(schema1Gate) == "" {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(schema1Deprecation(p.ref))
+	}
+	p.s = s
+	return &p, nil
+}
+
+// selectManifest fetches and verifies the manifest; a schema 1 manifest is
+// for one platform, which must be the one asked for.
+func (p *schema1Pull) selectManifest(ctx context.Context) error {
+	_ = p.out.WriteMessage(jsonstream.Message{Status: schema1Deprecation(p.ref)})
+	fetcher, err := p.resolver.Fetcher(ctx, p.name)
 	if err != nil {
-		return distribution.TranslatePullError(err, ref)
+		return err
 	}
 	byDigest, ok := fetcher.(remotes.FetcherByDigest)
 	if !ok {
 		return errdefs.ErrNotImplemented.WithMessage("the registry fetcher cannot fetch by digest, which schema 1 needs")
 	}
-	var m *schema1.Manifest
-	if desc != nil {
-		m, err = schema1.FetchManifest(ctx, byDigest, *desc)
-	} else {
-		m, err = schema1.FetchManifestByRef(ctx, s.registries.Hosts(opts.Auth), ref.String())
-	}
-	if err != nil {
-		return distribution.TranslatePullError(err, ref)
-	}
-	if p := m.Platform(); p.OS != "" && p.OS != platform.OS {
-		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("cannot download image with operating system %q when requesting %q", p.OS, platform.OS))
-	}
-
-	_ = out.WriteMessage(jsonstream.Message{ID: tagOrDigest(ref), Status: "Pulling from " + reference.Path(ref)})
-	obs := &schema1Progress{out: out}
-	conv := &schema1.Converter{Store: s.content, Fetcher: byDigest, Progress: obs, Limiter: s.downloads}
-	target, err := conv.Convert(ctx, m)
-	if err != nil {
-		return distribution.TranslatePullError(err, ref)
-	}
-
-	manifest, err := readManifest(ctx, s.content, target)
+	m, err := p.fetchManifest(ctx, byDigest)
 	if err != nil {
 		return err
 	}
-	cfg, err := readConfig(ctx, s.content, manifest.Config)
+	if got := m.Platform().OS; got != "" && got != p.platform.OS {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("cannot download image with operating system %q when requesting %q", got, p.platform.OS))
+	}
+	p.fetcher, p.manifest = byDigest, m
+	return nil
+}
+
+// fetch converts the manifest: the converter downloads the layers and
+// reports them to progress, which then follows their unpacking.
+func (p *schema1Pull) fetch(ctx context.Context, progress *pullProgress) (pullResult, error) {
+	s := p.s
+	conv := &schema1.Converter{Store: s.content, Fetcher: p.fetcher, Progress: progress, Limiter: s.downloads}
+	target, err := conv.Convert(ctx, p.manifest)
 	if err != nil {
-		return err
+		return pullResult{}, err
 	}
-	progress := newPullProgress(out, s.content, s.snapshotService())
-	progress.adoptDownloaded(ctx, manifest.Layers, chainIDs(cfg), obs.downloaded())
-	progress.start(ctx)
-	rec := images.Image{
-		Name:   ref.String(),
-		Target: target,
-		Labels: map[string]string{schema1.AnnotationSchema1Digest: m.Digest().String()},
-	}
-	created, err := s.createOrUpdateImage(ctx, rec)
-	if err == nil {
-		img := client.NewImageWithPlatform(s.client, created, platforms.Only(platform))
-		err = img.Unpack(ctx, s.snapshotter,
-			client.WithUnpackApplyOpts(diff.WithProgress(progress.extractProgress)))
-	}
-	progress.finish(ctx, err == nil)
+	manifest, err := image.ReadManifest(ctx, s.content, target)
 	if err != nil {
-		return distribution.TranslatePullError(err, ref)
+		return pullResult{}, err
 	}
-	return s.finishPull(ctx, ref, pulled{
-		target:      target,
-		shownDigest: m.Digest(),
-		labels:      cfg.Config.Labels,
-		createdAt:   created.CreatedAt,
-	}, old, out)
-}
-
-// createOrUpdateImage stores rec, replacing the record of the same name.
-func (s *ImageService) createOrUpdateImage(ctx context.Context, rec images.Image) (images.Image, error) {
-	for {
-		created, err := s.images.Create(ctx, rec)
-		if err == nil {
-			return created, nil
-		}
-		if !errdefs.IsAlreadyExists(err) {
-			return images.Image{}, err
-		}
-		updated, err := s.images.Update(ctx, rec)
-		if err == nil {
-			return updated, nil
-		}
-		if !errdefs.IsNotFound(err) {
-			return images.Image{}, err
-		}
+	cfg, err := image.ReadConfig(ctx, s.content, manifest.Config)
+	if err != nil {
+		return pullResult{}, err
 	}
-}
-
-// schema1Progress turns the converter's layer events into progress lines.
-// "Already exists" lines are held back until a layer needs downloading, so
-// a pull of something fully present prints no layer lines, as dockerd.
-type schema1Progress struct {
-	out backend.ProgressWriter
-
-	mu      sync.Mutex
-	exists  []digest.Digest
-	showing bool
-	fetched map[digest.Digest]bool
-}
-
-func (p *schema1Progress) LayerProgress(ev schema1.ProgressEvent) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	id := shortID(ev.Digest)
-	switch ev.Kind {
-	case schema1.LayerExists:
-		if !p.showing {
-			p.exists = append(p.exists, ev.Digest)
-			return
-		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Already exists"})
-	case schema1.LayerQueued:
-		if !p.showing {
-			p.showing = true
-			for _, d := range p.exists {
-				_ = p.out.WriteMessage(jsonstream.Message{ID: shortID(d), Status: "Already exists"})
-			}
-		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Pulling fs layer"})
-	case schema1.LayerDownloading:
-		total := ev.Total
-		if total < 0 {
-			total = 0
-		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Downloading", Progress: &jsonstream.Progress{Current: ev.Current, Total: total}})
-	case schema1.LayerDownloaded:
-		if p.fetched == nil {
-			p.fetched = map[digest.Digest]bool{}
-		}
-		p.fetched[ev.Digest] = true
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Download complete"})
-	}
-}
-
-// downloaded is the set of layers this pull fetched.
-func (p *schema1Progress) downloaded() map[digest.Digest]bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.fetched
+	progress.adopt(ctx, manifest.Layers, layer.ChainIDs(cfg.RootFS.DiffIDs))
+	return pullResult{
+		target:         target,
+		recordLabels:   map[string]string{schema1.AnnotationSchema1Digest: p.manifest.Digest().String()},
+		registryDigest: p.manifest.Digest(),
+		configLabels:   cfg.Config.Labels,
+	}, nil
 }

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
@@ -31,9 +31,9 @@ func errNoSuchImage(ref reference.Reference) error {
 type resolution struct {
 	// match is the record the name designates, nil when the name is a
 	// digest (an ID, or repository@digest) that only matched by target.
-	match *images.Image
+	match *c8dimages.Image
 	// all holds every record pointing at the same target, sorted by name.
-	all []images.Image
+	all []c8dimages.Image
 	// byID is true when the name is a full or short image ID (or an explicit
 	// dangling name): it designates the image, not one of its names.
 	byID bool
@@ -49,7 +49,7 @@ func (r resolution) target() digest.Digest {
 
 // image returns the designated record, or the preferred record of the
 // target when the name matched by digest.
-func (r resolution) image() images.Image {
+func (r resolution) image() c8dimages.Image {
 	if r.match != nil {
 		return *r.match
 	}
@@ -60,10 +60,10 @@ func (r resolution) image() images.Image {
 // "sha256:"-prefixed ID, a unique ID prefix (at least 4 hex digits),
 // name:tag, name@digest, or a familiar name (alpine means
 // docker.io/library/alpine:latest). Every endpoint resolves names here.
-func (s *ImageService) GetImage(ctx context.Context, name string) (images.Image, error) {
+func (s *ImageService) GetImage(ctx context.Context, name string) (c8dimages.Image, error) {
 	r, err := s.resolve(ctx, name)
 	if err != nil {
-		return images.Image{}, err
+		return c8dimages.Image{}, err
 	}
 	return r.image(), nil
 }
@@ -102,7 +102,7 @@ func (s *ImageService) resolve(ctx context.Context, name string) (resolution, er
 		if err != nil {
 			return resolution{}, err
 		}
-		var match *images.Image
+		var match *c8dimages.Image
 		sameRepo := false
 		for i, img := range all {
 			if img.Name == named.String() || img.Name == name {
@@ -175,7 +175,7 @@ func (s *ImageService) resolvePrefix(ctx context.Context, name, prefix string, p
 }
 
 // recordsOf lists the records pointing at dgst, sorted by name.
-func (s *ImageService) recordsOf(ctx context.Context, dgst digest.Digest) ([]images.Image, error) {
+func (s *ImageService) recordsOf(ctx context.Context, dgst digest.Digest) ([]c8dimages.Image, error) {
 	list, err := s.images.List(ctx, "target.digest=="+dgst.String())
 	if err != nil {
 		return nil, err
@@ -200,7 +200,7 @@ func idPrefix(name string) (string, bool) {
 }
 
 // preferNamed picks a non-dangling record when there is one.
-func preferNamed(list []images.Image) images.Image {
+func preferNamed(list []c8dimages.Image) c8dimages.Image {
 	for _, img := range list {
 		if !IsDangling(img) {
 			return img
@@ -209,6 +209,6 @@ func preferNamed(list []images.Image) images.Image {
 	return list[0]
 }
 
-func sortByName(list []images.Image) {
+func sortByName(list []c8dimages.Image) {
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 }

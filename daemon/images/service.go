@@ -10,7 +10,7 @@ import (
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/core/snapshots"
 	"github.com/moby/moby/api/types/events"
@@ -40,7 +40,7 @@ type Config struct {
 // ImageService implements the image endpoints.
 type ImageService struct {
 	client      *client.Client
-	images      images.Store
+	images      c8dimages.Store
 	content     content.Store
 	leases      leases.Manager
 	snapshotter string

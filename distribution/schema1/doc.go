@@ -28,8 +28,8 @@
 //     IDs, writes the image config and an OCI manifest (GC labels,
 //     annotation AnnotationSchema1Digest) and returns the manifest
 //     descriptor: the image record's target.
-//  5. Create the image record (label AnnotationSchema1Digest = m.Digest())
-//     and unpack it (client.Image.Unpack).
+//  5. Unpack it (client.Image.Unpack) and create the image record (label
+//     AnnotationSchema1Digest = m.Digest()).
 //
 // Errors caused by the content (bad signature, malformed JSON, a blob that
 // does not match its digest) wrap errdefs.ErrInvalidArgument.

@@ -117,3 +117,19 @@ func (v *imageView) manifestSummaries() []imagetypes.ManifestSummary {
 	}
 	return out
 }
+
+// labels returns the config labels of the image's best manifest.
+func (v *imageView) labels() map[string]string {
+	if v == nil {
+		return nil
+	}
+	return configLabels(v.best)
+}
+
+// configLabels are the config labels of pm (nil for none).
+func configLabels(pm *platformManifest) map[string]string {
+	if pm == nil || pm.Config == nil {
+		return nil
+	}
+	return pm.Config.Config.Labels
+}

@@ -1,4 +1,4 @@
-package image
+package images
 
 import (
 	"slices"
@@ -33,7 +33,7 @@ func TestRepoTagsAndDigests(t *testing.T) {
 		{"unparsable name kept", []string{"Not A Ref"}, []string{"Not A Ref"}, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tags, digests := RepoTagsAndDigests(tc.names, target)
+			tags, digests := repoTagsAndDigests(tc.names, target)
 			if tags == nil || digests == nil {
 				t.Fatalf("nil slice: tags %v digests %v", tags, digests)
 			}
@@ -45,10 +45,10 @@ func TestRepoTagsAndDigests(t *testing.T) {
 }
 
 func TestFamiliarNames(t *testing.T) {
-	if got := FamiliarName("docker.io/library/alpine:latest"); got != "alpine:latest" {
-		t.Errorf("FamiliarName = %q", got)
+	if got := familiarName("docker.io/library/alpine:latest"); got != "alpine:latest" {
+		t.Errorf("familiarName = %q", got)
 	}
-	if got := FamiliarName("moby-dangling@sha256:x"); got != "moby-dangling@sha256:x" {
-		t.Errorf("FamiliarName of an unparsable name = %q, want it unchanged", got)
+	if got := familiarName("moby-dangling@sha256:x"); got != "moby-dangling@sha256:x" {
+		t.Errorf("familiarName of an unparsable name = %q, want it unchanged", got)
 	}
 }

@@ -12,10 +12,11 @@ import (
 )
 
 // ReadManifest reads and decodes the manifest desc points at. A missing blob
-// is a not-found error.
+// is a not-found error; content that does not decode is errdefs.ErrDataLoss
+// (as for every reader here).
 func ReadManifest(ctx context.Context, provider content.Provider, desc ocispec.Descriptor) (ocispec.Manifest, error) {
 	var m ocispec.Manifest
-	if err := readJSON(ctx, provider, desc, &m); err != nil {
+	if err := ReadJSON(ctx, provider, desc, &m); err != nil {
 		return ocispec.Manifest{}, err
 	}
 	return m, nil
@@ -24,7 +25,7 @@ func ReadManifest(ctx context.Context, provider content.Provider, desc ocispec.D
 // ReadIndex reads and decodes the index desc points at.
 func ReadIndex(ctx context.Context, provider content.Provider, desc ocispec.Descriptor) (ocispec.Index, error) {
 	var idx ocispec.Index
-	if err := readJSON(ctx, provider, desc, &idx); err != nil {
+	if err := ReadJSON(ctx, provider, desc, &idx); err != nil {
 		return ocispec.Index{}, err
 	}
 	return idx, nil
@@ -34,13 +35,16 @@ func ReadIndex(ctx context.Context, provider content.Provider, desc ocispec.Desc
 // config (Config with Healthcheck, OnBuild, Shell; History; RootFS).
 func ReadConfig(ctx context.Context, provider content.Provider, configDesc ocispec.Descriptor) (dockerspec.DockerOCIImage, error) {
 	var img dockerspec.DockerOCIImage
-	if err := readJSON(ctx, provider, configDesc, &img); err != nil {
+	if err := ReadJSON(ctx, provider, configDesc, &img); err != nil {
 		return dockerspec.DockerOCIImage{}, err
 	}
 	return img, nil
 }
 
-func readJSON(ctx context.Context, provider content.Provider, desc ocispec.Descriptor, out any) error {
+// ReadJSON reads the blob desc and decodes it into out: the one blob reader
+// of the image model. A missing blob keeps the provider's error (not found);
+// content that does not decode is errdefs.ErrDataLoss.
+func ReadJSON(ctx context.Context, provider content.Provider, desc ocispec.Descriptor, out any) error {
 	data, err := content.ReadBlob(ctx, provider, desc)
 	if err != nil {
 		return err

@@ -1,10 +1,14 @@
 package images
 
+// A converted schema 1 image is known to the registry, and to users, by the
+// digest of its schema 1 manifest, not by its converted target: this file
+// finds and shows it.
+
 import (
 	"context"
 	"strconv"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/distribution/schema1"
@@ -13,7 +17,7 @@ import (
 // registryDigest is the digest the registry knows an image by: the target,
 // except for a converted schema 1 image, whose records carry the schema 1
 // manifest digest in a label. RepoDigests show it.
-func registryDigest(records []images.Image, target digest.Digest) digest.Digest {
+func registryDigest(records []c8dimages.Image, target digest.Digest) digest.Digest {
 	for _, rec := range records {
 		if d, err := digest.Parse(rec.Labels[schema1.AnnotationSchema1Digest]); err == nil {
 			return d
@@ -24,7 +28,7 @@ func registryDigest(records []images.Image, target digest.Digest) digest.Digest 
 
 // recordsByRegistryDigest finds the records of a converted schema 1 image
 // by its registry digest, with every record sharing their target.
-func (s *ImageService) recordsByRegistryDigest(ctx context.Context, dgst digest.Digest) ([]images.Image, error) {
+func (s *ImageService) recordsByRegistryDigest(ctx context.Context, dgst digest.Digest) ([]c8dimages.Image, error) {
 	list, err := s.images.List(ctx, "labels."+strconv.Quote(schema1.AnnotationSchema1Digest)+"=="+dgst.String())
 	if err != nil || len(list) == 0 {
 		return nil, err

@@ -1,4 +1,4 @@
-package image
+package images
 
 import (
 	"sort"
@@ -7,14 +7,14 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-// RepoTagsAndDigests computes what the API shows as RepoTags and RepoDigests
+// repoTagsAndDigests computes what the API shows as RepoTags and RepoDigests
 // for the named records (dangling records excluded by the caller) that all
 // point at target. RepoTags holds the familiar name:tag of every tagged
 // record; RepoDigests holds repository@target for every repository that has
 // a record, tagged or digested. Both are sorted, free of duplicates, and
 // never nil. Names that do not parse as references are kept in RepoTags as
 // they are, so that an odd record stays visible.
-func RepoTagsAndDigests(names []string, target digest.Digest) (repoTags, repoDigests []string) {
+func repoTagsAndDigests(names []string, target digest.Digest) (repoTags, repoDigests []string) {
 	tags := map[string]struct{}{}
 	digests := map[string]struct{}{}
 	for _, name := range names {
@@ -34,10 +34,10 @@ func RepoTagsAndDigests(names []string, target digest.Digest) (repoTags, repoDig
 	return sortedKeys(tags), sortedKeys(digests)
 }
 
-// FamiliarName returns the short form users know for a record name
+// familiarName returns the short form users know for a record name
 // ("alpine:latest" for "docker.io/library/alpine:latest"); a name that does
 // not parse is returned unchanged.
-func FamiliarName(name string) string {
+func familiarName(name string) string {
 	ref, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
 		return name

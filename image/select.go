@@ -1,15 +1,12 @@
-// Package image holds helpers over the image model: choosing the platform
-// manifest of an index, and reading what an image record points at.
 package image
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -48,21 +45,44 @@ type candidate struct {
 // returned as is. Missing content is fetched through provider (which may be
 // a store-only provider: then missing children are skipped as unavailable).
 func SelectManifest(ctx context.Context, provider content.Provider, root ocispec.Descriptor, platform platforms.MatchComparer) (Selection, error) {
-	if images.IsManifestType(root.MediaType) {
+	if c8dimages.IsManifestType(root.MediaType) {
 		return Selection{Manifest: root, Platform: root.Platform, Path: map[string]ocispec.Descriptor{}}, nil
 	}
-	if !images.IsIndexType(root.MediaType) {
+	if !c8dimages.IsIndexType(root.MediaType) {
 		return Selection{}, fmt.Errorf("unexpected media type %s for %s: %w", root.MediaType, root.Digest, errdefs.ErrNotImplemented)
 	}
-	w := walker{provider: provider, platform: platform, seen: map[string]bool{}}
-	if err := w.walkIndex(ctx, root, nil); err != nil {
+	declaredMatch := func(child ocispec.Descriptor) bool {
+		return child.Platform == nil || platform.Match(*child.Platform)
+	}
+	var found []candidate
+	err := WalkManifests(ctx, provider, root, declaredMatch, func(child ocispec.Descriptor, indexes []ocispec.Descriptor) error {
+		c := candidate{desc: child, platform: child.Platform, declared: child.Platform != nil, path: indexes, order: len(found)}
+		if child.Platform == nil {
+			p, ok, err := configPlatform(ctx, provider, child)
+			if err != nil {
+				if errdefs.IsNotFound(err) {
+					return nil // not available here
+				}
+				return err
+			}
+			if ok {
+				if !platform.Match(p) {
+					return nil
+				}
+				c.platform = &p
+			}
+		}
+		found = append(found, c)
+		return nil
+	})
+	if err != nil {
 		return Selection{}, err
 	}
-	if len(w.found) == 0 {
+	if len(found) == 0 {
 		return Selection{}, fmt.Errorf("no match for platform in manifest: %w", errdefs.ErrNotFound)
 	}
-	sort.SliceStable(w.found, func(i, j int) bool {
-		a, b := w.found[i], w.found[j]
+	sort.SliceStable(found, func(i, j int) bool {
+		a, b := found[i], found[j]
 		if a.declared != b.declared {
 			return a.declared
 		}
@@ -74,7 +94,7 @@ func SelectManifest(ctx context.Context, provider content.Provider, root ocispec
 		}
 		return a.order < b.order
 	})
-	best := w.found[0]
+	best := found[0]
 	sel := Selection{Manifest: best.desc, Platform: best.platform, Path: map[string]ocispec.Descriptor{}}
 	chain := append(append([]ocispec.Descriptor{}, best.path...), best.desc)
 	for i := 0; i+1 < len(chain); i++ {
@@ -83,78 +103,21 @@ func SelectManifest(ctx context.Context, provider content.Provider, root ocispec
 	return sel, nil
 }
 
-type walker struct {
-	provider content.Provider
-	platform platforms.MatchComparer
-	found    []candidate
-	seen     map[string]bool
-}
-
-func (w *walker) walkIndex(ctx context.Context, desc ocispec.Descriptor, path []ocispec.Descriptor) error {
-	if w.seen[desc.Digest.String()] {
-		return nil // a cycle or a repeated index adds nothing
-	}
-	w.seen[desc.Digest.String()] = true
-	data, err := content.ReadBlob(ctx, w.provider, desc)
-	if err != nil {
-		return err
-	}
-	var idx ocispec.Index
-	if err := json.Unmarshal(data, &idx); err != nil {
-		return fmt.Errorf("invalid index %s: %v: %w", desc.Digest, err, errdefs.ErrInvalidArgument)
-	}
-	path = append(append([]ocispec.Descriptor{}, path...), desc)
-	for _, child := range idx.Manifests {
-		if child.Platform != nil && !w.platform.Match(*child.Platform) {
-			continue
-		}
-		switch {
-		case images.IsIndexType(child.MediaType):
-			if err := w.walkIndex(ctx, child, path); err != nil && !errdefs.IsNotFound(err) {
-				return err
-			}
-		case images.IsManifestType(child.MediaType):
-			c := candidate{desc: child, platform: child.Platform, declared: child.Platform != nil, path: path, order: len(w.found)}
-			if child.Platform == nil {
-				p, ok, err := w.configPlatform(ctx, child)
-				if err != nil {
-					if errdefs.IsNotFound(err) {
-						continue // not available here
-					}
-					return err
-				}
-				if ok {
-					if !w.platform.Match(p) {
-						continue
-					}
-					c.platform = &p
-				}
-			}
-			w.found = append(w.found, c)
-		default:
-			// Unknown media types (and foreign artifacts) are skipped.
-		}
-	}
-	return nil
-}
-
 // configPlatform reads the platform of a manifest's config; ok is false when
-// the config does not name one.
-func (w *walker) configPlatform(ctx context.Context, desc ocispec.Descriptor) (ocispec.Platform, bool, error) {
-	data, err := content.ReadBlob(ctx, w.provider, desc)
-	if err != nil {
-		return ocispec.Platform{}, false, err
-	}
-	var m ocispec.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return ocispec.Platform{}, false, fmt.Errorf("invalid manifest %s: %v: %w", desc.Digest, err, errdefs.ErrInvalidArgument)
-	}
-	cfg, err := content.ReadBlob(ctx, w.provider, m.Config)
+// the config does not name one (or does not decode).
+func configPlatform(ctx context.Context, provider content.Provider, desc ocispec.Descriptor) (ocispec.Platform, bool, error) {
+	m, err := ReadManifest(ctx, provider, desc)
 	if err != nil {
 		return ocispec.Platform{}, false, err
 	}
 	var p ocispec.Platform
-	if err := json.Unmarshal(cfg, &p); err != nil || p.OS == "" {
+	if err := ReadJSON(ctx, provider, m.Config, &p); err != nil {
+		if errdefs.IsDataLoss(err) {
+			return ocispec.Platform{}, false, nil
+		}
+		return ocispec.Platform{}, false, err
+	}
+	if p.OS == "" {
 		return ocispec.Platform{}, false, nil
 	}
 	return platforms.Normalize(p), true, nil

@@ -1,4 +1,4 @@
-// Package legacy lets containerd's client.Pull handle docker 1.10-era
+// Package octetconfig lets containerd's client.Pull handle docker 1.10-era
 // images, whose schema 2 manifest names its config with media type
 // "application/octet-stream".
 //
@@ -17,7 +17,7 @@
 // queued and unpacked, client.Pull's octet-stream detection never fires,
 // and the image record keeps the manifest exactly as the registry served
 // it. The manifest blob in the content store is not modified.
-package legacy
+package octetconfig
 
 import (
 	"context"
@@ -26,6 +26,8 @@ import (
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/layer"
 )
 
 // ConfigTypeWrapper wraps the pull's image handler: for an image manifest
@@ -37,11 +39,11 @@ import (
 //
 // To combine it with another wrapper w, apply it innermost so that w sees
 // the corrected type too: func(h images.Handler) images.Handler { return
-// w(legacy.ConfigTypeWrapper(h)) }.
+// w(octetconfig.ConfigTypeWrapper(h)) }.
 func ConfigTypeWrapper(h images.Handler) images.Handler {
 	return images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 		children, err := h.Handle(ctx, desc)
-		if err != nil || !images.IsManifestType(desc.MediaType) || !legacyImage(children) {
+		if err != nil || !images.IsManifestType(desc.MediaType) || !octetStreamImage(children) {
 			return children, err
 		}
 		children = slices.Clone(children)
@@ -50,10 +52,10 @@ func ConfigTypeWrapper(h images.Handler) images.Handler {
 	})
 }
 
-// legacyImage reports whether a manifest's children (config first, as
+// octetStreamImage reports whether a manifest's children (config first, as
 // images.Children returns them) are an image with an octet-stream config.
 // Referrers appended by images.SetReferrers are ignored.
-func legacyImage(children []ocispec.Descriptor) bool {
+func octetStreamImage(children []ocispec.Descriptor) bool {
 	if len(children) == 0 || children[0].MediaType != docker.LegacyConfigMediaType {
 		return false
 	}
@@ -61,7 +63,7 @@ func legacyImage(children []ocispec.Descriptor) bool {
 		if _, referrer := c.Annotations[images.AnnotationManifestSubject]; referrer {
 			continue
 		}
-		if !images.IsLayerType(c.MediaType) {
+		if !layer.IsMediaType(c.MediaType) {
 			return false
 		}
 	}

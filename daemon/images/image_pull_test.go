@@ -1,0 +1,120 @@
+package images
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/containerd/errdefs"
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+
+	"github.com/berth-dev/berth/api/types/backend"
+	"github.com/berth-dev/berth/distribution"
+	"github.com/berth-dev/berth/testutil/fixtures"
+	"github.com/berth-dev/berth/testutil/registry"
+)
+
+// pullTestService is an image service that reaches reg over plain HTTP;
+// env is its environment.
+func pullTestService(t *testing.T, reg *registry.Registry, env map[string]string) *ImageService {
+	return newTestServiceWith(t, Config{
+		Registries: distribution.New(distribution.Config{InsecureRegistries: []string{reg.Host()}}),
+		Env:        func(k string) string { return env[k] },
+	})
+}
+
+// TestResolvePull: what the registry serves picks the format; schema 1
+// needs the gate; an unknown tag fails to resolve with not found.
+func TestResolvePull(t *testing.T) {
+	ctx := context.Background()
+	reg := registry.Start(t)
+	built, err := fixtures.Push(ctx, reg.Host(), "team/app", "1", fixtures.Image{Layers: []fixtures.Layer{{Seed: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fixtures.NewClient(reg.Host()).PushSchema1(ctx, "team/old", fixtures.Schema1Image{Layers: []fixtures.Layer{{Seed: 2}}}, reg, "1"); err != nil {
+		t.Fatal(err)
+	}
+	named := func(s string) reference.Named {
+		ref, err := reference.ParseNormalizedNamed(reg.Host() + "/" + s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref
+	}
+	platform := platforms.DefaultSpec()
+	out := &progressLines{}
+
+	s := pullTestService(t, reg, nil)
+	format, err := s.resolvePull(ctx, named("team/app:1"), platform, backend.PullOptions{}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := format.(*schema2Pull); !ok || p.root.Digest != built.Digest {
+		t.Fatalf("team/app:1 resolved to %#v, want the schema 2 format at %s", format, built.Digest)
+	}
+
+	_, err = s.resolvePull(ctx, named("team/old:1"), platform, backend.PullOptions{}, out)
+	if !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "[DEPRECATION NOTICE]") {
+		t.Fatalf("schema 1 without the gate: %v", err)
+	}
+	gated := pullTestService(t, reg, map[string]string{schema1Gate: "1"})
+	format, err = gated.resolvePull(ctx, named("team/old:1"), platform, backend.PullOptions{}, out)
+	if _, ok := format.(*schema1Pull); err != nil || !ok {
+		t.Fatalf("schema 1 with the gate resolved to %#v, %v", format, err)
+	}
+
+	_, err = s.resolvePull(ctx, named("team/app:nope"), platform, backend.PullOptions{}, out)
+	if !errdefs.IsNotFound(err) || !strings.HasPrefix(err.Error(), "failed to resolve reference") {
+		t.Fatalf("unknown tag: %v", err)
+	}
+}
+
+// TestPullPipeline pulls an image twice through the whole pipeline into the
+// real store: the first pull names it, the second finds it up to date.
+func TestPullPipeline(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: unpacking mounts snapshots")
+	}
+	ctx := context.Background()
+	reg := registry.Start(t)
+	built, err := fixtures.Push(ctx, reg.Host(), "team/app", "1", fixtures.Image{Layers: []fixtures.Layer{{Seed: 1}, {Seed: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pullTestService(t, reg, nil)
+	opts := backend.PullOptions{Image: reg.Host() + "/team/app", Tag: "1"}
+	statusLines := func(out *progressLines) []string {
+		var status []string
+		for _, l := range out.take() {
+			if strings.HasPrefix(l, " ") {
+				status = append(status, strings.TrimSpace(l))
+			}
+		}
+		return status
+	}
+
+	out := &progressLines{}
+	if err := s.PullImage(ctx, opts, out); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Digest: " + built.Digest.String(), "Status: Downloaded newer image for " + reg.Host() + "/team/app:1"}
+	if got := statusLines(out); !slices.Equal(got, want) {
+		t.Fatalf("first pull status %q, want %q", got, want)
+	}
+	img, err := s.GetImage(ctx, reg.Host()+"/team/app:1")
+	if err != nil || img.Target.Digest != built.Digest {
+		t.Fatalf("record %+v, %v", img, err)
+	}
+
+	if err := s.PullImage(ctx, opts, out); err != nil {
+		t.Fatal(err)
+	}
+	want[1] = "Status: Image is up to date for " + reg.Host() + "/team/app:1"
+	if got := statusLines(out); !slices.Equal(got, want) {
+		t.Fatalf("second pull status %q, want %q", got, want)
+	}
+}

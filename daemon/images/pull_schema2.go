@@ -1,0 +1,147 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	c8dimages "github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/remotes"
+	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"github.com/containerd/containerd/v2/core/transfer"
+	"github.com/containerd/containerd/v2/pkg/snapshotters"
+	"github.com/containerd/errdefs"
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/distribution"
+	"github.com/berth-dev/berth/distribution/octetconfig"
+	"github.com/berth-dev/berth/image"
+	"github.com/berth-dev/berth/layer"
+)
+
+// schema2Pull is the format of OCI and Docker schema 2 images, manifests or
+// indexes, docker 1.10's application/octet-stream config included: the
+// platform manifest is chosen once, and containerd's handlers fetch exactly
+// that path with the layers unpacked as they arrive.
+type schema2Pull struct {
+	s        *ImageService
+	ref      reference.Named
+	platform ocispec.Platform
+	resolver remotes.Resolver
+	name     string             // as the resolver resolved it
+	root     ocispec.Descriptor // what ref names: an index or a manifest
+
+	// Set by selectManifest.
+	sel      image.Selection
+	manifest ocispec.Manifest
+	config   dockerspec.DockerOCIImage
+}
+
+// selectManifest reads the index tree (fetching into the store what is
+// missing) and the chosen manifest and config.
+func (p *schema2Pull) selectManifest(ctx context.Context) error {
+	fetcher, err := p.resolver.Fetcher(ctx, p.name)
+	if err != nil {
+		return err
+	}
+	provider := distribution.FetchThrough{Store: p.s.content, Fetcher: fetcher}
+	sel, err := image.SelectManifest(ctx, provider, p.root, platforms.Only(p.platform))
+	if err != nil {
+		if errdefs.IsNotFound(err) && strings.Contains(err.Error(), "platform") {
+			return distribution.PlatformNotFound(p.platform, err)
+		}
+		return err
+	}
+	if p.manifest, err = image.ReadManifest(ctx, provider, sel.Manifest); err != nil {
+		return err
+	}
+	if p.config, err = image.ReadConfig(ctx, provider, p.manifest.Config); err != nil {
+		return err
+	}
+	p.sel = sel
+	return nil
+}
+
+// fetch dispatches containerd's fetch handlers from the root along the
+// selected path, unpacking each layer as it arrives.
+func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullResult, error) {
+	s := p.s
+	// Layer downloads share the daemon-wide cap (the index, manifest and
+	// config above were read without it).
+	if r, ok := p.resolver.(remotes.ResolverWithOptions); ok {
+		r.SetOptions(transfer.WithDownloadLimiter(s.downloads))
+	}
+	fetcher, err := p.resolver.Fetcher(ctx, p.name)
+	if err != nil {
+		return pullResult{}, fmt.Errorf("failed to get fetcher for %q: %w", p.name, err)
+	}
+	sourceLabel, err := docker.AppendDistributionSourceLabel(s.content, p.ref.String())
+	if err != nil {
+		return pullResult{}, err
+	}
+	progress.track(ctx, p.manifest.Layers, layer.ChainIDs(p.config.RootFS.DiffIDs))
+	unpacker, err := s.newUnpacker(ctx, progress)
+	if err != nil {
+		return pullResult{}, err
+	}
+	handler := c8dimages.Handlers(
+		remotes.FetchHandler(s.content, fetcher),
+		c8dimages.SetChildrenMappedLabels(s.content, c8dimages.ChildrenHandler(s.content), nil),
+		sourceLabel,
+	)
+	wrappers := []func(c8dimages.Handler) c8dimages.Handler{
+		steerToSelection(p.sel),
+		snapshotters.AppendInfoHandlerWrapper(p.ref.String()),
+	}
+	if p.manifest.Config.MediaType == docker.LegacyConfigMediaType {
+		// docker 1.10's variant: its config must read as a Docker config
+		// for the layers to be unpacked and the manifest kept as served.
+		wrappers = append(wrappers, octetconfig.ConfigTypeWrapper)
+	}
+	wrap := composeWrappers(append(wrappers, distribution.NoForeignURLs)...)
+	err = c8dimages.Dispatch(ctx, unpacker.Unpack(wrap(handler)), nil, p.root)
+	unpacked, werr := unpacker.Wait() // always wait: it owns goroutines
+	if err != nil {
+		return pullResult{}, err
+	}
+	if werr != nil {
+		return pullResult{}, werr
+	}
+	return pullResult{
+		target:         p.root,
+		registryDigest: p.root.Digest,
+		configLabels:   p.config.Config.Labels,
+		unpacked:       unpacked.Unpacks > 0,
+	}, nil
+}
+
+// steerToSelection makes the dispatch follow the selected path through
+// (nested) indexes to the platform manifest: the selection made once by
+// selectManifest, instead of a second one by platform filters.
+func steerToSelection(sel image.Selection) func(c8dimages.Handler) c8dimages.Handler {
+	return func(h c8dimages.Handler) c8dimages.Handler {
+		return c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+			children, err := h.Handle(ctx, desc)
+			if err != nil || !c8dimages.IsIndexType(desc.MediaType) {
+				return children, err
+			}
+			if next, ok := sel.Path[desc.Digest.String()]; ok {
+				return []ocispec.Descriptor{next}, nil
+			}
+			return nil, nil
+		})
+	}
+}
+
+// composeWrappers applies wrappers so the first is outermost.
+func composeWrappers(ws ...func(c8dimages.Handler) c8dimages.Handler) func(c8dimages.Handler) c8dimages.Handler {
+	return func(h c8dimages.Handler) c8dimages.Handler {
+		for i := len(ws) - 1; i >= 0; i-- {
+			h = ws[i](h)
+		}
+		return h
+	}
+}
