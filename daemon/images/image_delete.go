@@ -93,7 +93,7 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 	}
 	if whole {
 		if !collected {
-			if err := s.collectGarbage(ctx); err != nil {
+			if err := s.storage.CollectGarbage(ctx); err != nil {
 				log.G(ctx).WithError(err).Warn("garbage collection after image delete failed")
 			}
 		}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/events"
@@ -184,7 +182,7 @@ func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate,
 		done = append(done, p)
 	}
 
-	if err := s.collectGarbage(ctx); err != nil {
+	if err := s.storage.CollectGarbage(ctx); err != nil {
 		return err
 	}
 
@@ -226,15 +224,4 @@ func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate,
 	}
 	log.G(ctx).WithField("reclaimed", report.SpaceReclaimed).Info("images pruned")
 	return nil
-}
-
-// collectGarbage makes the store collect garbage now and waits for it: a
-// throw-away lease deleted synchronously triggers a collection in both the
-// embedded and the remote storage. No other lease is touched.
-func (s *ImageService) collectGarbage(ctx context.Context) error {
-	l, err := s.leases.Create(ctx, leases.WithRandomID(), leases.WithExpiration(time.Minute))
-	if err != nil {
-		return err
-	}
-	return s.leases.Delete(ctx, l, leases.SynchronousDelete)
 }

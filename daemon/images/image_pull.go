@@ -113,7 +113,7 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 		}
 	}
 
-	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
+	resolver := s.registries.Resolver(ctx, opts.Auth, opts.MetaHeaders)
 	name, desc, err := resolver.Resolve(ctx, ref.String())
 	// containerd refuses a schema 1 manifest it had to GET to resolve; then
 	// the schema 1 path fetches it by reference.

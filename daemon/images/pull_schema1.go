@@ -54,7 +54,7 @@ func (s *ImageService) pullSchema1(ctx context.Context, ref reference.Named, pla
 	if desc != nil {
 		m, err = schema1.FetchManifest(ctx, byDigest, *desc)
 	} else {
-		m, err = schema1.FetchManifestByRef(ctx, s.registries.Hosts(opts.Auth), ref.String())
+		m, err = schema1.FetchManifestByRef(ctx, s.registries.Hosts(ctx, opts.Auth), ref.String())
 	}
 	if err != nil {
 		return distribution.TranslatePullError(err, ref)

@@ -1,6 +1,7 @@
 package distribution
 
 import (
+	"context"
 	"encoding/base64"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestIsInsecure(t *testing.T) {
 
 func TestInsecureHostTriesHTTPSThenHTTP(t *testing.T) {
 	r := New(Config{InsecureRegistries: []string{"10.20.0.0/16"}})
-	hosts, err := r.Hosts(nil)("10.20.3.4:5000")
+	hosts, err := r.Hosts(context.Background(), nil)("10.20.3.4:5000")
 	if err != nil || len(hosts) != 1 {
 		t.Fatalf("hosts %v, %v", hosts, err)
 	}
@@ -41,7 +42,7 @@ func TestInsecureHostTriesHTTPSThenHTTP(t *testing.T) {
 	if hosts[0].Scheme != "https" {
 		t.Errorf("scheme %q, want https with HTTP fallback", hosts[0].Scheme)
 	}
-	secure, err := New(Config{}).Hosts(nil)("10.20.3.4:5000")
+	secure, err := New(Config{}).Hosts(context.Background(), nil)("10.20.3.4:5000")
 	if err != nil || secure[0].Scheme != "https" || secure[0].Client.Transport == hosts[0].Client.Transport {
 		t.Errorf("a secure host must not share the insecure transport: %+v", secure)
 	}
@@ -81,14 +82,14 @@ func TestHostsDirAndMirrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := New(Config{HostsDir: dir, Mirrors: []string{"https://mirror.local/base"}})
-	hosts, err := r.Hosts(nil)("reg.local:5000")
+	hosts, err := r.Hosts(context.Background(), nil)("reg.local:5000")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hosts) != 2 || hosts[0].Host != "cache.local:8080" || hosts[1].Host != "reg.local:5000" {
 		t.Fatalf("hosts.toml mirror first, then the registry: %+v", hosts)
 	}
-	hub, err := r.Hosts(nil)("docker.io")
+	hub, err := r.Hosts(context.Background(), nil)("docker.io")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestHostsDirAndMirrors(t *testing.T) {
 		t.Error("a mirror must not be pushed to")
 	}
 	// registry-mirrors apply to Docker Hub only.
-	if other, _ := r.Hosts(nil)("ghcr.io"); len(other) != 1 {
+	if other, _ := r.Hosts(context.Background(), nil)("ghcr.io"); len(other) != 1 {
 		t.Errorf("mirrors leaked to ghcr.io: %+v", other)
 	}
 }
