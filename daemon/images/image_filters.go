@@ -12,6 +12,7 @@ import (
 	"github.com/distribution/reference"
 
 	"github.com/berth-dev/berth/api/types/filters"
+	"github.com/berth-dev/berth/api/types/timestamp"
 )
 
 // imageFilter is a parsed image filter set (GET /images/json, POST
@@ -46,9 +47,9 @@ func (s *ImageService) newImageFilter(ctx context.Context, f filters.Args, accep
 	}
 	now := time.Now()
 	for _, v := range f.Values("until") {
-		t, err := parseFilterTime("until", v, now)
+		t, err := timestamp.Parse(v, now)
 		if err != nil {
-			return nil, err
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'until=%s': %v", v, err))
 		}
 		if flt.until == nil || t.Before(*flt.until) {
 			flt.until = &t
