@@ -55,11 +55,7 @@ func (s *ImageService) ImageDelete(ctx context.Context, name string, opts backen
 
 // errConflict is dockerd's image delete conflict for a soft conflict.
 func errConflict(id digest.Digest, why string) error {
-	short := id.Encoded()
-	if len(short) > 12 {
-		short = short[:12]
-	}
-	return errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to delete %s (must be forced) - %s", short, why))
+	return errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to delete %s (must be forced) - %s", shortID(id), why))
 }
 
 // deleteRecords removes recs, reporting and logging each name as untagged,
