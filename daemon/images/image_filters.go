@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/pkg/labels"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
@@ -103,7 +103,7 @@ func (f *imageFilter) needsContent() bool {
 }
 
 // matchRecord applies the filters that depend on the record alone.
-func (f *imageFilter) matchRecord(img images.Image) bool {
+func (f *imageFilter) matchRecord(img c8dimages.Image) bool {
 	if f.dangling != nil && *f.dangling != IsDangling(img) {
 		return false
 	}
@@ -134,7 +134,7 @@ func (f *imageFilter) matchRecord(img images.Image) bool {
 
 // matchImage applies the filters that depend on the image's content: its
 // config labels and creation time.
-func (f *imageFilter) matchImage(v *imageView, img images.Image) bool {
+func (f *imageFilter) matchImage(v *imageView, img c8dimages.Image) bool {
 	lbls := v.labels()
 	if f.hasLabels && !f.args.MatchLabels("label", lbls) {
 		return false
@@ -156,7 +156,7 @@ func (f *imageFilter) matchImage(v *imageView, img images.Image) bool {
 
 // createdOf is an image's creation time: its config's, else when the
 // record was made.
-func createdOf(v *imageView, img images.Image) time.Time {
+func createdOf(v *imageView, img c8dimages.Image) time.Time {
 	if v != nil && v.best != nil && v.best.Config != nil && v.best.Config.Created != nil {
 		return *v.best.Config.Created
 	}
@@ -167,7 +167,7 @@ func createdOf(v *imageView, img images.Image) time.Time {
 // filter, as GET /images/json lists and POST /images/prune deletes them.
 type selectedImage struct {
 	view    *imageView
-	records []images.Image
+	records []c8dimages.Image
 }
 
 // selectImages applies flt to every record, in name order, and groups the

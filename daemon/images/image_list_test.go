@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -19,7 +19,7 @@ import (
 
 // listed runs GET /images/json with the filters given as key, value pairs
 // and returns each summary's ID and tags.
-func (ts *testService) listed(kv ...string) []imagetypes.Summary {
+func (ts *serviceEnv) listed(kv ...string) []imagetypes.Summary {
 	ts.t.Helper()
 	f := filters.Args{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -32,7 +32,7 @@ func (ts *testService) listed(kv ...string) []imagetypes.Summary {
 	return list
 }
 
-func ids(list []imagetypes.Summary) []digest.Digest {
+func summaryIDs(list []imagetypes.Summary) []digest.Digest {
 	var out []digest.Digest
 	for _, s := range list {
 		out = append(out, digest.Digest(s.ID))
@@ -45,17 +45,17 @@ func ids(list []imagetypes.Summary) []digest.Digest {
 // dangling) choose among an image's names, content filters (label) among
 // images.
 func TestImagesSelection(t *testing.T) {
-	ts := newTestService(t)
+	ts := newServiceEnv(t)
 	now := time.Now()
 	day := func(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
-	x := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(40)}, Created: day(1)}, now,
+	x := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(40)}, Created: day(1)}, now,
 		"docker.io/library/x:1", "docker.io/library/x:latest", "registry.local:5000/team/x:2")
-	y := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(41)}, Created: day(3), Labels: map[string]string{"tier": "web"}}, now,
+	y := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(41)}, Created: day(3), Labels: map[string]string{"tier": "web"}}, now,
 		"docker.io/library/y:1")
-	old := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(42)}, Created: day(2)}, now, "")
+	old := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(42)}, Created: day(2)}, now, "")
 
 	all := ts.listed()
-	if got, want := ids(all), []digest.Digest{y.Digest, old.Digest, x.Digest}; !slices.Equal(got, want) {
+	if got, want := summaryIDs(all), []digest.Digest{y.Digest, old.Digest, x.Digest}; !slices.Equal(got, want) {
 		t.Fatalf("images %v, want newest first %v", got, want)
 	}
 	if tags := all[2].RepoTags; !slices.Equal(tags, []string{"registry.local:5000/team/x:2", "x:1", "x:latest"}) {
@@ -72,19 +72,19 @@ func TestImagesSelection(t *testing.T) {
 	if len(byRef) != 1 || byRef[0].ID != x.Digest.String() || !slices.Equal(byRef[0].RepoTags, []string{"x:1", "x:latest"}) {
 		t.Errorf("reference=x: %+v, want x with the matching tags only", byRef)
 	}
-	if got := ids(ts.listed("dangling", "true")); !slices.Equal(got, []digest.Digest{old.Digest}) {
+	if got := summaryIDs(ts.listed("dangling", "true")); !slices.Equal(got, []digest.Digest{old.Digest}) {
 		t.Errorf("dangling=true: %v", got)
 	}
-	if got := ids(ts.listed("dangling", "false")); !slices.Equal(got, []digest.Digest{y.Digest, x.Digest}) {
+	if got := summaryIDs(ts.listed("dangling", "false")); !slices.Equal(got, []digest.Digest{y.Digest, x.Digest}) {
 		t.Errorf("dangling=false: %v", got)
 	}
-	if got := ids(ts.listed("label", "tier=web")); !slices.Equal(got, []digest.Digest{y.Digest}) {
+	if got := summaryIDs(ts.listed("label", "tier=web")); !slices.Equal(got, []digest.Digest{y.Digest}) {
 		t.Errorf("label=tier=web: %v", got)
 	}
-	if got := ids(ts.listed("label!", "tier")); !slices.Equal(got, []digest.Digest{old.Digest, x.Digest}) {
+	if got := summaryIDs(ts.listed("label!", "tier")); !slices.Equal(got, []digest.Digest{old.Digest, x.Digest}) {
 		t.Errorf("label!=tier: %v", got)
 	}
-	if got := ids(ts.listed("before", "docker.io/library/y:1", "since", "x:1")); !slices.Equal(got, []digest.Digest{old.Digest}) {
+	if got := summaryIDs(ts.listed("before", "docker.io/library/y:1", "since", "x:1")); !slices.Equal(got, []digest.Digest{old.Digest}) {
 		t.Errorf("before=y:1 since=x:1: %v", got)
 	}
 }
@@ -93,8 +93,8 @@ func TestImagesSelection(t *testing.T) {
 // cannot be read is still listed (by its target), without size or labels:
 // one broken image does not hide the others.
 func TestImagesListsUnreadableImage(t *testing.T) {
-	ts := newTestService(t)
-	ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(50)}}, time.Now(), "docker.io/library/ok:1")
+	ts := newServiceEnv(t)
+	ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(50)}}, time.Now(), "docker.io/library/ok:1")
 	garbage := []byte("not a manifest")
 	garbled := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(garbage), Size: int64(len(garbage))}
 	missing := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("absent"), Size: 10}
@@ -106,7 +106,7 @@ func TestImagesListsUnreadableImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, target := range map[string]ocispec.Descriptor{"garbled": garbled, "missing": missing} {
-		if _, err := ts.s.images.Create(ctx, images.Image{Name: "docker.io/library/" + name + ":1", Target: target}); err != nil {
+		if _, err := ts.s.images.Create(ctx, c8dimages.Image{Name: "docker.io/library/" + name + ":1", Target: target}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/events"
@@ -119,7 +119,7 @@ func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate,
 		p := pruned{c: c}
 		for _, rec := range c.records {
 			target := rec.Target
-			if err := s.images.Delete(ctx, rec.Name, images.DeleteTarget(&target)); err != nil {
+			if err := s.images.Delete(ctx, rec.Name, c8dimages.DeleteTarget(&target)); err != nil {
 				if errdefs.IsNotFound(err) {
 					continue // gone or re-pointed meanwhile: not ours to remove
 				}

@@ -16,7 +16,7 @@ import (
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
-func layer(seed int64) fixtures.Layer { return fixtures.Layer{Seed: seed, Size: 8 << 10} }
+func testLayer(seed int64) fixtures.Layer { return fixtures.Layer{Seed: seed, Size: 8 << 10} }
 
 func deletedBlobs(r *imagetypes.PruneReport) (untagged []string, deleted []digest.Digest) {
 	for _, d := range r.ImagesDeleted {
@@ -35,10 +35,10 @@ func deletedBlobs(r *imagetypes.PruneReport) (untagged []string, deleted []diges
 // then its config and the layer no other image uses — and their bytes as
 // SpaceReclaimed; the layer it shared with a tagged image stays, unreported.
 func TestPruneDanglingReport(t *testing.T) {
-	ts := newTestService(t)
+	ts := newServiceEnv(t)
 	now := time.Now()
-	kept := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(10), layer(11)}}, now, "docker.io/library/keep:1")
-	gone := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(10), layer(12)}, Cmd: []string{"old"}}, now, "")
+	kept := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(10), testLayer(11)}}, now, "docker.io/library/keep:1")
+	gone := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(10), testLayer(12)}, Cmd: []string{"old"}}, now, "")
 
 	report, err := ts.s.ImagesPrune(ts.ctx, filters.Args{})
 	if err != nil {
@@ -82,11 +82,11 @@ func TestPruneDanglingReport(t *testing.T) {
 // TestPruneAllWithLabel: dangling=false prunes tagged images too, here only
 // those with the label; each removed name is reported untagged, familiar.
 func TestPruneAllWithLabel(t *testing.T) {
-	ts := newTestService(t)
+	ts := newServiceEnv(t)
 	now := time.Now()
-	web := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(20)}, Labels: map[string]string{"tier": "web"}}, now,
+	web := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(20)}, Labels: map[string]string{"tier": "web"}}, now,
 		"docker.io/library/web:1", "registry.local:5000/team/web:2")
-	other := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(21)}}, now, "docker.io/library/other:1")
+	other := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(21)}}, now, "docker.io/library/other:1")
 
 	f := filters.Args{}
 	f.Add("dangling", "false")
@@ -115,8 +115,8 @@ func TestPruneAllWithLabel(t *testing.T) {
 // TestPruneRefusesBadFilters: unknown keys and bad values are invalid
 // arguments, and nothing is deleted.
 func TestPruneRefusesBadFilters(t *testing.T) {
-	ts := newTestService(t)
-	b := ts.add(fixtures.Image{Layers: []fixtures.Layer{layer(30)}}, time.Now(), "")
+	ts := newServiceEnv(t)
+	b := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(30)}}, time.Now(), "")
 	for _, tc := range []struct{ key, value, msg string }{
 		{"reference", "x", "invalid filter 'reference'"},
 		{"dangling", "maybe", ""},

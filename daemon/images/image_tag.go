@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/distribution/reference"
@@ -25,7 +25,7 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	if err != nil {
 		return err
 	}
-	rec := images.Image{
+	rec := c8dimages.Image{
 		Name:   newRef.String(),
 		Target: src.Target,
 		Labels: withoutNameLabels(src.Labels),

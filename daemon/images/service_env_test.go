@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	eventtypes "github.com/moby/moby/api/types/events"
@@ -22,18 +22,18 @@ import (
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
-// testService is the image service over a real embedded storage (content
+// serviceEnv is the image service over a real embedded storage (content
 // store, bbolt metadata, native snapshotter, GC) in a temporary directory,
 // with a real event log: what the daemon runs, without the API and the
 // registry.
-type testService struct {
+type serviceEnv struct {
 	t      *testing.T
 	ctx    context.Context
 	s      *ImageService
 	events *events.Log
 }
 
-func newTestService(t *testing.T) *testService {
+func newServiceEnv(t *testing.T) *serviceEnv {
 	t.Helper()
 	ctx := context.Background()
 	quiet := logrus.New()
@@ -53,13 +53,13 @@ func newTestService(t *testing.T) *testService {
 	})
 	ev := events.New(0)
 	t.Cleanup(ev.Close)
-	return &testService{t: t, ctx: log.WithLogger(ctx, logrus.NewEntry(quiet)), s: New(Config{Storage: st, Events: ev}), events: ev}
+	return &serviceEnv{t: t, ctx: log.WithLogger(ctx, logrus.NewEntry(quiet)), s: New(Config{Storage: st, Events: ev}), events: ev}
 }
 
 // add stores img's blobs (with the GC references a pull sets) and one
 // record per name pointing at its manifest; a name "" makes the dangling
 // record. created is the records' creation time.
-func (ts *testService) add(img fixtures.Image, created time.Time, names ...string) *fixtures.BuiltImage {
+func (ts *serviceEnv) add(img fixtures.Image, created time.Time, names ...string) *fixtures.BuiltImage {
 	ts.t.Helper()
 	b, err := img.Build()
 	if err != nil {
@@ -85,7 +85,7 @@ func (ts *testService) add(img fixtures.Image, created time.Time, names ...strin
 	}
 	write(b.MediaType, b.Manifest, refs)
 	for _, name := range names {
-		rec := images.Image{Name: name, Target: b.Descriptor(), CreatedAt: created}
+		rec := c8dimages.Image{Name: name, Target: b.Descriptor(), CreatedAt: created}
 		if name == "" {
 			rec.Name = danglingName(b.Digest)
 		}
@@ -97,7 +97,7 @@ func (ts *testService) add(img fixtures.Image, created time.Time, names ...strin
 }
 
 // blobs reports which of ds the content store holds.
-func (ts *testService) present(ds ...digest.Digest) map[digest.Digest]bool {
+func (ts *serviceEnv) present(ds ...digest.Digest) map[digest.Digest]bool {
 	ts.t.Helper()
 	out := map[digest.Digest]bool{}
 	for _, d := range ds {
@@ -111,7 +111,7 @@ func (ts *testService) present(ds ...digest.Digest) map[digest.Digest]bool {
 }
 
 // pastEvents returns the events logged so far.
-func (ts *testService) pastEvents() []eventtypes.Message {
+func (ts *serviceEnv) pastEvents() []eventtypes.Message {
 	past, _, cancel := ts.events.Subscribe(time.Unix(1, 0), time.Now().Add(time.Second), filters.Args{})
 	cancel()
 	return past
