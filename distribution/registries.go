@@ -134,6 +134,7 @@ func quietHostsLog(ctx context.Context) context.Context {
 	quiet := logrus.New()
 	quiet.SetOutput(entry.Logger.Out)
 	quiet.SetFormatter(entry.Logger.Formatter)
+	quiet.ReplaceHooks(entry.Logger.Hooks)
 	quiet.SetLevel(level)
 	return log.WithLogger(ctx, logrus.NewEntry(quiet).WithFields(entry.Data))
 }

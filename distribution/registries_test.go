@@ -3,12 +3,17 @@ package distribution
 import (
 	"context"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/sirupsen/logrus"
 )
 
 func TestIsInsecure(t *testing.T) {
@@ -102,5 +107,59 @@ func TestHostsDirAndMirrors(t *testing.T) {
 	// registry-mirrors apply to Docker Hub only.
 	if other, _ := r.Hosts(context.Background(), nil)("ghcr.io"); len(other) != 1 {
 		t.Errorf("mirrors leaked to ghcr.io: %+v", other)
+	}
+}
+
+// captureHook records the entries logged through a logger.
+type captureHook struct {
+	mu      sync.Mutex
+	entries []*logrus.Entry
+}
+
+func (h *captureHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (h *captureHook) Fire(e *logrus.Entry) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.entries = append(h.entries, e)
+	return nil
+}
+
+// TestHostsLogOnTheRequestContext: the host configuration logs through the
+// logger of the request's context (its fields and hooks), not a logger
+// fixed when the daemon started; its informational chatter is dropped.
+func TestHostsLogOnTheRequestContext(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "reg.local"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "reg.local", "hosts.toml"), []byte("[host.\"http://a\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logger := logrus.New()
+	logger.SetOutput(io.Discard)
+	logger.SetLevel(logrus.DebugLevel)
+	hook := &captureHook{}
+	logger.AddHook(hook)
+	ctx := log.WithLogger(context.Background(), logrus.NewEntry(logger).WithField("request", "r1"))
+
+	r := New(Config{HostsDir: dir, InsecureRegistries: []string{"reg.local"}})
+	if _, err := r.Hosts(ctx, nil)("reg.local"); err != nil {
+		t.Fatal(err)
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	var sawError bool
+	for _, e := range hook.entries {
+		if e.Level > logrus.WarnLevel {
+			t.Errorf("logged below warnings: %s %q", e.Level, e.Message)
+		}
+		if e.Data["request"] != "r1" {
+			t.Errorf("entry %q lacks the request's fields: %v", e.Message, e.Data)
+		}
+		sawError = sawError || strings.Contains(e.Message, "hosts.toml")
+	}
+	if !sawError {
+		t.Errorf("the broken hosts.toml was not reported on the request's logger: %d entries", len(hook.entries))
 	}
 }
