@@ -4,7 +4,7 @@ BIN := $(CURDIR)/bin
 BERTHD := $(BIN)/berthd
 export BERTHD_BINARY := $(BERTHD)
 
-.PHONY: all build demo test test-unit test-integration deps bench clean
+.PHONY: all build demo test test-unit test-integration deps vendor-check bench clean
 
 all: build
 
@@ -18,11 +18,16 @@ deps:
 	@command -v docker >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io; }
 	@command -v containerd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd; }
 
+# Fails when vendor/ is out of sync with go.mod ("inconsistent vendoring")
+# or misses a package: builds use vendor/ only, with no module proxy.
+vendor-check:
+	GOFLAGS=-mod=vendor GOPROXY=off $(GO) build ./...
+	GOFLAGS=-mod=vendor GOPROXY=off $(GO) vet ./...
+
 demo: build
 	@bash hack/demo.sh
 
-test: deps build
-	$(GO) vet ./...
+test: deps vendor-check build
 	$(GO) test -count=1 -timeout 40m -p 2 ./...
 
 test-unit: build

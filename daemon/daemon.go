@@ -27,14 +27,15 @@ import (
 
 // Daemon is a running berthd.
 type Daemon struct {
-	cfg       *config.Config
-	lock      *os.File
-	storage   *storage.Storage
-	images    *images.ImageService
-	events    *events.Log
-	server    *apiserver.Server
-	listeners []net.Listener
-	sockets   []string
+	cfg        *config.Config
+	lock       *os.File
+	storage    *storage.Storage
+	registries *distribution.Registries
+	images     *images.ImageService
+	events     *events.Log
+	server     *apiserver.Server
+	listeners  []net.Listener
+	sockets    []string
 }
 
 // New prepares a daemon from cfg: it locks the data root, opens the storage
@@ -70,15 +71,15 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		return nil, err
 	}
 	d.storage = st
+	d.registries = distribution.New(distribution.Config{
+		InsecureRegistries: cfg.InsecureRegistries,
+		Mirrors:            cfg.RegistryMirrors,
+		HostsDir:           cfg.HostsDir(),
+		UserAgent:          "berth/" + Version,
+	})
 	d.images = images.New(images.Config{
-		Client:      st.Client(),
-		Snapshotter: st.Snapshotter(),
-		Registries: distribution.New(distribution.Config{
-			InsecureRegistries: cfg.InsecureRegistries,
-			Mirrors:            cfg.RegistryMirrors,
-			HostsDir:           cfg.HostsDir(),
-			UserAgent:          "berth/" + Version,
-		}),
+		Storage:                st,
+		Registries:             d.registries,
 		Events:                 d.events,
 		MaxConcurrentDownloads: cfg.MaxConcurrentDownloads,
 		Env:                    os.Getenv,
@@ -87,7 +88,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		log.G(ctx).WithError(err).Warn("failed to remove the leases of interrupted pulls")
 	}
 	d.server = apiserver.New(apiserver.Config{Version: Version},
-		system.NewRouter(d, d.events, d.images),
+		system.NewRouter(d, d.events, d.registries),
 		imagerouter.NewRouter(d.images),
 		container.NewRouter(d.images),
 		unsupported.NewRouter(),

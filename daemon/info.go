@@ -31,14 +31,14 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 			"KernelVersion": kernel,
 		},
 	}}
-	if v, err := d.storage.Client().Version(ctx); err == nil {
-		components = append(components, system.ComponentVersion{
-			Name: "containerd", Version: v.Version, Details: map[string]string{"GitCommit": v.Revision},
-		})
-	} else {
-		// Embedded: containerd's libraries are part of berthd.
+	if d.storage.Embedded() {
+		// containerd's libraries are part of berthd.
 		components = append(components, system.ComponentVersion{
 			Name: "containerd", Version: strings.TrimSuffix(ctdversion.Version, "+unknown"), Details: map[string]string{"Mode": "embedded"},
+		})
+	} else if v, err := d.storage.Client().Version(ctx); err == nil {
+		components = append(components, system.ComponentVersion{
+			Name: "containerd", Version: v.Version, Details: map[string]string{"GitCommit": v.Revision},
 		})
 	}
 	return system.VersionResponse{
@@ -63,8 +63,8 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		mem = int64(si.Totalram) * int64(si.Unit)
 	}
 	mode := "embedded"
-	if d.cfg.ContainerdAddr != "" {
-		mode = "containerd " + d.cfg.ContainerdAddr
+	if !d.storage.Embedded() {
+		mode = "containerd " + d.storage.Address()
 	}
 	info := &system.Info{
 		ID:                 "berth",
@@ -96,8 +96,8 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		CDISpecDirs:        []string{},
 		Warnings:           []string{"berthd is an image daemon: containers are not supported yet"},
 	}
-	info.Containerd = &system.ContainerdInfo{Address: d.cfg.ContainerdAddr}
-	info.Containerd.Namespaces.Containers = d.cfg.ContainerdNamespace
+	info.Containerd = &system.ContainerdInfo{Address: d.storage.Address()}
+	info.Containerd.Namespaces.Containers = d.storage.Namespace()
 	info.Containerd.Namespaces.Plugins = "plugins.moby"
 	return info, nil
 }

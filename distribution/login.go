@@ -23,7 +23,7 @@ func (r *Registries) Login(ctx context.Context, auth *registry.AuthConfig) error
 	if host == "" {
 		host = hubHost
 	}
-	hosts, err := r.hosts(auth)(host)
+	hosts, err := r.hosts(ctx, auth)(host)
 	if err != nil {
 		return err
 	}

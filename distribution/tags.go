@@ -27,7 +27,7 @@ var nextLink = regexp.MustCompile(`<([^>]+)>\s*;\s*rel="?next"?`)
 // ListTags returns every tag of ref's repository, following pagination,
 // with the same hosts, TLS and credentials as a pull.
 func (r *Registries) ListTags(ctx context.Context, auth *registry.AuthConfig, ref reference.Named) ([]string, error) {
-	hosts, err := r.hosts(auth)(reference.Domain(ref))
+	hosts, err := r.hosts(ctx, auth)(reference.Domain(ref))
 	if err != nil {
 		return nil, err
 	}

@@ -27,9 +27,11 @@ type imageEnv struct {
 	cli *dockercli.CLI
 }
 
-func newImageEnv(t *testing.T) *imageEnv {
+// newImageEnv starts a registry (configured by opts) and a berthd that
+// trusts it over plain HTTP.
+func newImageEnv(t *testing.T, opts ...registry.Option) *imageEnv {
 	t.Helper()
-	reg := registry.Start(t)
+	reg := registry.Start(t, opts...)
 	d := berthd.Start(t, "--insecure-registry", reg.Host())
 	return &imageEnv{t: t, reg: reg, d: d, cli: dockercli.New(t, d.Host())}
 }
@@ -42,23 +44,27 @@ func (e *imageEnv) ref(repo, tag string) string {
 // push builds img and pushes it as repo:tag.
 func (e *imageEnv) push(repo, tag string, img fixtures.Image) *fixtures.BuiltImage {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	b, err := fixtures.Push(ctx, e.reg.Host(), repo, tag, img)
-	if err != nil {
-		e.t.Fatalf("push %s:%s: %v", repo, tag, err)
-	}
-	return b
+	return mustPush(e, "push "+repo+":"+tag, func(ctx context.Context) (*fixtures.BuiltImage, error) {
+		return fixtures.Push(ctx, e.reg.Host(), repo, tag, img)
+	})
 }
 
 // pushIndex builds idx and pushes it as repo:tag.
 func (e *imageEnv) pushIndex(repo, tag string, idx fixtures.Index) *fixtures.BuiltIndex {
 	e.t.Helper()
+	return mustPush(e, "push index "+repo+":"+tag, func(ctx context.Context) (*fixtures.BuiltIndex, error) {
+		return fixtures.PushIndex(ctx, e.reg.Host(), repo, tag, idx)
+	})
+}
+
+// mustPush runs push with a minute's timeout and fails the test if it fails.
+func mustPush[T any](e *imageEnv, what string, push func(ctx context.Context) (T, error)) T {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	b, err := fixtures.PushIndex(ctx, e.reg.Host(), repo, tag, idx)
+	b, err := push(ctx)
 	if err != nil {
-		e.t.Fatalf("push index %s:%s: %v", repo, tag, err)
+		e.t.Fatalf("%s: %v", what, err)
 	}
 	return b
 }

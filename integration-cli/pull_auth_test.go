@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-dev/berth/testutil/berthd"
 	"github.com/berth-dev/berth/testutil/dockercli"
 	"github.com/berth-dev/berth/testutil/fixtures"
 	"github.com/berth-dev/berth/testutil/registry"
@@ -24,15 +23,11 @@ const (
 // (opt selects basic or token auth), with priv/app:v1 pushed.
 func newAuthImageEnv(t *testing.T, opt registry.Option) *imageEnv {
 	t.Helper()
-	reg := registry.Start(t, opt)
-	d := berthd.Start(t, "--insecure-registry", reg.Host())
-	e := &imageEnv{t: t, reg: reg, d: d, cli: dockercli.New(t, d.Host())}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c := &fixtures.Client{Host: reg.Host(), Username: cliUser, Password: cliPass}
-	if _, err := c.Push(ctx, "priv/app", smallImage(40), "v1"); err != nil {
-		t.Fatalf("push: %v", err)
-	}
+	e := newImageEnv(t, opt)
+	c := &fixtures.Client{Host: e.reg.Host(), Username: cliUser, Password: cliPass}
+	mustPush(e, "push priv/app:v1", func(ctx context.Context) (*fixtures.BuiltImage, error) {
+		return c.Push(ctx, "priv/app", smallImage(40), "v1")
+	})
 	return e
 }
 

@@ -61,7 +61,7 @@ func newCommand() *cobra.Command {
 	f.StringSliceVar(&cfg.RegistryMirrors, "registry-mirror", nil, "Preferred Docker Hub mirror(s)")
 	f.StringVar(&cfg.ContainerdAddr, "containerd", "", "Address of a running containerd (empty: embedded storage)")
 	f.StringVar(&cfg.ContainerdNamespace, "containerd-namespace", cfg.ContainerdNamespace, "containerd namespace to use")
-	f.StringVar(&cfg.Snapshotter, "snapshotter", cfg.Snapshotter, "Snapshotter to unpack images into (overlayfs or native)")
+	f.StringVar(&cfg.Snapshotter, "snapshotter", cfg.Snapshotter, "Snapshotter to unpack images into (overlayfs or native; with --containerd, any it has loaded)")
 	f.IntVar(&cfg.MaxConcurrentDownloads, "max-concurrent-downloads", cfg.MaxConcurrentDownloads, "Maximum concurrent layer downloads, across all pulls")
 	f.StringVarP(&cfg.Group, "group", "G", "", "Group for the unix socket")
 	f.StringVarP(&cfg.Pidfile, "pidfile", "p", "", "Path to use for the daemon PID file")

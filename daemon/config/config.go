@@ -1,5 +1,5 @@
 // Package config holds berthd's configuration: the flags and the daemon.json
-// keys, named as dockerd names them.
+// keys, named as dockerd names them, and their defaults.
 package config
 
 import (
@@ -7,15 +7,21 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+
+	"github.com/berth-dev/berth/daemon/storage"
 )
 
-// Defaults for a fresh daemon.
+// Defaults for a fresh daemon: the one place they are written. The
+// storage's own (namespace, snapshotter) are the storage package's.
 const (
-	DefaultHost                   = "unix:///var/run/berth.sock"
-	DefaultDataRoot               = "/var/lib/berth"
-	DefaultConfigFile             = "/etc/berth/daemon.json"
-	DefaultContainerdNamespace    = "moby"
-	DefaultSnapshotter            = "overlayfs"
+	DefaultHost       = "unix:///var/run/berth.sock"
+	DefaultDataRoot   = "/var/lib/berth"
+	DefaultConfigFile = "/etc/berth/daemon.json"
+	// DefaultContainerdNamespace is storage.DefaultNamespace.
+	DefaultContainerdNamespace = storage.DefaultNamespace
+	// DefaultSnapshotter is storage.DefaultSnapshotter.
+	DefaultSnapshotter = storage.DefaultSnapshotter
+	// DefaultMaxConcurrentDownloads is dockerd's max-concurrent-downloads.
 	DefaultMaxConcurrentDownloads = 3
 	DefaultLogLevel               = "info"
 )
@@ -68,12 +74,10 @@ func (c *Config) Validate() error {
 	if c.MaxConcurrentDownloads < 1 {
 		return fmt.Errorf("invalid max-concurrent-downloads %d: it must be at least 1", c.MaxConcurrentDownloads)
 	}
-	switch c.Snapshotter {
-	case "overlayfs", "native":
-	default:
-		if c.ContainerdAddr == "" {
-			return fmt.Errorf("unsupported snapshotter %q: the embedded store supports overlayfs and native", c.Snapshotter)
-		}
+	// What the storage can do: overlayfs or native when embedded, any
+	// snapshotter a running containerd has.
+	if err := storage.CheckSnapshotter(c.ContainerdAddr, c.Snapshotter); err != nil {
+		return err
 	}
 	for _, r := range c.InsecureRegistries {
 		if err := validateInsecureRegistry(r); err != nil {

@@ -51,11 +51,7 @@ func (s *ImageService) ImageDelete(ctx context.Context, name string, opts backen
 
 // errConflict is dockerd's image delete conflict for a soft conflict.
 func errConflict(id digest.Digest, why string) error {
-	short := id.Encoded()
-	if len(short) > 12 {
-		short = short[:12]
-	}
-	return errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to delete %s (must be forced) - %s", short, why))
+	return errdefs.ErrConflict.WithMessage(fmt.Sprintf("conflict: unable to delete %s (must be forced) - %s", shortID(id), why))
 }
 
 // deleteRecords removes recs, reporting and logging each name as untagged,
@@ -89,7 +85,7 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 	}
 	if whole {
 		if !collected {
-			if err := s.collectGarbage(ctx); err != nil {
+			if err := s.storage.CollectGarbage(ctx); err != nil {
 				log.G(ctx).WithError(err).Warn("garbage collection after image delete failed")
 			}
 		}

@@ -9,9 +9,12 @@ import (
 	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/pkg/labels"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/log"
 	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/api/types/filters"
+	"github.com/berth-dev/berth/api/types/timestamp"
 )
 
 // imageFilter is a parsed image filter set (GET /images/json, POST
@@ -46,9 +49,9 @@ func (s *ImageService) newImageFilter(ctx context.Context, f filters.Args, accep
 	}
 	now := time.Now()
 	for _, v := range f.Values("until") {
-		t, err := parseFilterTime("until", v, now)
+		t, err := timestamp.Parse(v, now)
 		if err != nil {
-			return nil, err
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'until=%s': %v", v, err))
 		}
 		if flt.until == nil || t.Before(*flt.until) {
 			flt.until = &t
@@ -158,4 +161,58 @@ func createdOf(v *imageView, img c8dimages.Image) time.Time {
 		return *v.best.Config.Created
 	}
 	return img.CreatedAt
+}
+
+// selectedImage is one image (target) with its records that passed a
+// filter, as GET /images/json lists and POST /images/prune deletes them.
+type selectedImage struct {
+	view    *imageView
+	records []c8dimages.Image
+}
+
+// selectImages applies flt to every record, in name order, and groups the
+// records that pass by target, in order of first appearance. An image whose
+// content cannot be read fails the selection, unless lenient: then it is
+// logged and selected without its content.
+func (s *ImageService) selectImages(ctx context.Context, flt *imageFilter, cache *usageCache, lenient bool) ([]*selectedImage, error) {
+	records, err := s.images.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sortByName(records)
+	byTarget := map[digest.Digest]*selectedImage{}
+	var all []*selectedImage
+	for _, rec := range records {
+		if !flt.matchRecord(rec) {
+			continue
+		}
+		sel, seen := byTarget[rec.Target.Digest]
+		if !seen {
+			v, err := s.viewImage(ctx, rec.Target, nil, cache)
+			if err != nil {
+				if !lenient {
+					return nil, err
+				}
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				log.G(ctx).WithError(err).WithField("image", rec.Name).Warn("cannot read image content; listing it without")
+				v = &imageView{target: rec.Target}
+			}
+			sel = &selectedImage{view: v}
+			byTarget[rec.Target.Digest] = sel
+			all = append(all, sel)
+		}
+		if flt.needsContent() && !flt.matchImage(sel.view, rec) {
+			continue
+		}
+		sel.records = append(sel.records, rec)
+	}
+	out := all[:0]
+	for _, sel := range all {
+		if len(sel.records) > 0 {
+			out = append(out, sel)
+		}
+	}
+	return out, nil
 }

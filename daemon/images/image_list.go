@@ -4,8 +4,6 @@ import (
 	"context"
 	"sort"
 
-	c8dimages "github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/log"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 
@@ -17,12 +15,6 @@ func listFilters() []string {
 	return []string{"dangling", "label", "label!", "before", "since", "reference", "until"}
 }
 
-// listedImage gathers the records of one target that passed the filters.
-type listedImage struct {
-	view    *imageView
-	records []c8dimages.Image
-}
-
 // Images is GET /images/json: one summary per image (target digest), with
 // the tags of its records that passed the filters, newest first.
 func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]imagetypes.Summary, error) {
@@ -30,48 +22,16 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 	if err != nil {
 		return nil, err
 	}
-	records, err := s.images.List(ctx)
+	cache := s.newUsageCache()
+	selected, err := s.selectImages(ctx, flt, cache, true)
 	if err != nil {
 		return nil, err
 	}
-	sortByName(records)
-
-	cache := s.newUsageCache()
-	byTarget := map[digest.Digest]*listedImage{}
-	var order []digest.Digest
-	for _, rec := range records {
-		if !flt.matchRecord(rec) {
-			continue
-		}
-		li, seen := byTarget[rec.Target.Digest]
-		if !seen {
-			v, err := s.viewImage(ctx, rec.Target, nil, cache)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				log.G(ctx).WithError(err).WithField("image", rec.Name).Warn("cannot read image content; listing it without")
-				v = &imageView{target: rec.Target}
-			}
-			li = &listedImage{view: v}
-			byTarget[rec.Target.Digest] = li
-			order = append(order, rec.Target.Digest)
-		}
-		if flt.needsContent() && !flt.matchImage(li.view, rec) {
-			continue
-		}
-		li.records = append(li.records, rec)
-	}
-
-	out := make([]imagetypes.Summary, 0, len(order))
-	var chains [][]digest.Digest
-	for _, dgst := range order {
-		li := byTarget[dgst]
-		if len(li.records) == 0 {
-			continue
-		}
-		out = append(out, summarize(li, opts.Manifests))
-		chains = append(chains, chainIDsOf(li.view))
+	out := make([]imagetypes.Summary, 0, len(selected))
+	chains := make([][]digest.Digest, 0, len(selected))
+	for _, sel := range selected {
+		out = append(out, summarize(sel, opts.Manifests))
+		chains = append(chains, chainIDsOf(sel.view))
 	}
 	if opts.SharedSize {
 		if err := setSharedSizes(ctx, out, chains, cache); err != nil {
@@ -88,7 +48,7 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 }
 
 // summarize renders one listed image.
-func summarize(li *listedImage, withManifests bool) imagetypes.Summary {
+func summarize(li *selectedImage, withManifests bool) imagetypes.Summary {
 	v := li.view
 	var names []string
 	for _, rec := range li.records {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"sort"
 	"strconv"
-	"time"
 
 	c8dimages "github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/events"
@@ -41,29 +39,19 @@ func (s *ImageService) ImagesPrune(ctx context.Context, f filters.Args) (*imaget
 	}
 	defer s.pruning.Store(false)
 
-	if err := f.Validate(pruneFilters()...); err != nil {
-		return nil, err
-	}
-	danglingOnly := true
-	if f.Has("dangling") {
-		v, _, err := f.Bool("dangling")
-		if err != nil {
-			return nil, err
-		}
-		danglingOnly = v
-	}
-	rest := filters.Args{}
-	for k, vs := range f {
-		if k != "dangling" {
-			rest[k] = vs
-		}
-	}
-	flt, err := s.newImageFilter(ctx, rest, pruneFilters()...)
+	flt, err := s.newImageFilter(ctx, f, pruneFilters()...)
 	if err != nil {
 		return nil, err
 	}
-
-	cands, err := s.pruneCandidates(ctx, flt, danglingOnly)
+	// No dangling filter prunes dangling images only; dangling=false every
+	// image (`docker image prune -a`).
+	if flt.dangling == nil || *flt.dangling {
+		danglingOnly := true
+		flt.dangling = &danglingOnly
+	} else {
+		flt.dangling = nil
+	}
+	cands, err := s.pruneCandidates(ctx, flt)
 	if err != nil {
 		return nil, err
 	}
@@ -83,50 +71,21 @@ func (s *ImageService) ImagesPrune(ctx context.Context, f filters.Args) (*imaget
 
 // pruneCandidate is one image (target) whose selected records go.
 type pruneCandidate struct {
-	view    *imageView
-	records []c8dimages.Image
-	labels  map[string]string
+	*selectedImage
+	labels map[string]string
 }
 
 // pruneCandidates selects the records to delete, grouped by target.
-func (s *ImageService) pruneCandidates(ctx context.Context, flt *imageFilter, danglingOnly bool) ([]*pruneCandidate, error) {
-	records, err := s.images.List(ctx)
+func (s *ImageService) pruneCandidates(ctx context.Context, flt *imageFilter) ([]*pruneCandidate, error) {
+	selected, err := s.selectImages(ctx, flt, s.newUsageCache(), false)
 	if err != nil {
 		return nil, err
 	}
-	sortByName(records)
-	cache := s.newUsageCache()
-	byTarget := map[digest.Digest]*pruneCandidate{}
-	var out []*pruneCandidate
-	for _, rec := range records {
-		if danglingOnly && !IsDangling(rec) {
-			continue
-		}
-		if !flt.matchRecord(rec) {
-			continue
-		}
-		c, ok := byTarget[rec.Target.Digest]
-		if !ok {
-			v, err := s.viewImage(ctx, rec.Target, nil, cache)
-			if err != nil {
-				return nil, err
-			}
-			c = &pruneCandidate{view: v, labels: v.labels()}
-			byTarget[rec.Target.Digest] = c
-			out = append(out, c)
-		}
-		if flt.needsContent() && !flt.matchImage(c.view, rec) {
-			continue
-		}
-		c.records = append(c.records, rec)
+	out := make([]*pruneCandidate, 0, len(selected))
+	for _, sel := range selected {
+		out = append(out, &pruneCandidate{selectedImage: sel, labels: sel.view.labels()})
 	}
-	kept := out[:0]
-	for _, c := range out {
-		if len(c.records) > 0 {
-			kept = append(kept, c)
-		}
-	}
-	return kept, nil
+	return out, nil
 }
 
 // pruneImages deletes the candidates' records, collects garbage once and
@@ -183,7 +142,7 @@ func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate,
 		done = append(done, p)
 	}
 
-	if err := s.collectGarbage(ctx); err != nil {
+	if err := s.storage.CollectGarbage(ctx); err != nil {
 		return err
 	}
 
@@ -225,15 +184,4 @@ func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate,
 	}
 	log.G(ctx).WithField("reclaimed", report.SpaceReclaimed).Info("images pruned")
 	return nil
-}
-
-// collectGarbage makes the store collect garbage now and waits for it: a
-// throw-away lease deleted synchronously triggers a collection in both the
-// embedded and the remote storage. No other lease is touched.
-func (s *ImageService) collectGarbage(ctx context.Context) error {
-	l, err := s.leases.Create(ctx, leases.WithRandomID(), leases.WithExpiration(time.Minute))
-	if err != nil {
-		return err
-	}
-	return s.leases.Delete(ctx, l, leases.SynchronousDelete)
 }

@@ -165,13 +165,13 @@ type pullResult struct {
 // resolvePull asks the registry what ref names and returns the format that
 // pulls it.
 func (s *ImageService) resolvePull(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) (pullFormat, error) {
-	resolver := s.registries.Resolver(opts.Auth, opts.MetaHeaders)
+	resolver := s.registries.Resolver(ctx, opts.Auth, opts.MetaHeaders)
 	name, desc, err := resolver.Resolve(ctx, ref.String())
 	switch {
 	case schema1.IsSchema1Rejection(err):
 		// containerd refuses a schema 1 manifest it had to GET to resolve;
 		// fetch it by reference then.
-		hosts := s.registries.Hosts(opts.Auth)
+		hosts := s.registries.Hosts(ctx, opts.Auth)
 		return s.newSchema1Pull(schema1Pull{
 			ref: ref, platform: platform, out: out, resolver: resolver, name: ref.String(),
 			fetchManifest: func(ctx context.Context, _ remotes.FetcherByDigest) (*schema1.Manifest, error) {

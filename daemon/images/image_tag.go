@@ -30,21 +30,17 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 		Target: src.Target,
 		Labels: withoutNameLabels(src.Labels),
 	}
-	if _, err := s.images.Create(ctx, rec); err != nil {
-		if !errdefs.IsAlreadyExists(err) {
-			return err
-		}
-		old, err := s.images.Get(ctx, rec.Name)
-		if err != nil {
-			return err
-		}
-		if _, err := s.images.Update(ctx, rec, "target", "labels"); err != nil {
-			return err
-		}
-		if old.Target.Digest != rec.Target.Digest {
-			if err := s.keepAsDangling(ctx, old); err != nil {
-				log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously tagged image as dangling")
-			}
+	old, err := s.images.Get(ctx, rec.Name)
+	if err != nil && !errdefs.IsNotFound(err) {
+		return err
+	}
+	moved := err == nil && old.Target.Digest != rec.Target.Digest
+	if _, _, err := s.storeImage(ctx, rec); err != nil {
+		return err
+	}
+	if moved {
+		if err := s.keepAsDangling(ctx, old); err != nil {
+			log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously tagged image as dangling")
 		}
 	}
 	if err := s.removeDangling(ctx, src.Target.Digest); err != nil {

@@ -16,8 +16,20 @@ import (
 	"github.com/moby/moby/api/types/events"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/berth-dev/berth/daemon/config"
 	"github.com/berth-dev/berth/distribution"
 )
+
+// Storage is where images live (daemon/storage.Storage, embedded or
+// remote: the service cannot tell which).
+type Storage interface {
+	// Client is the containerd client.
+	Client() *client.Client
+	// Snapshotter is the snapshotter to unpack into.
+	Snapshotter() string
+	// CollectGarbage runs a garbage collection now and waits for it.
+	CollectGarbage(ctx context.Context) error
+}
 
 // EventLogger records daemon events.
 type EventLogger interface {
@@ -26,11 +38,11 @@ type EventLogger interface {
 
 // Config assembles an ImageService.
 type Config struct {
-	Client      *client.Client
-	Snapshotter string
-	Registries  *distribution.Registries
-	Events      EventLogger
-	// MaxConcurrentDownloads caps layer downloads across all pulls.
+	Storage    Storage
+	Registries *distribution.Registries
+	Events     EventLogger
+	// MaxConcurrentDownloads caps layer downloads across all pulls;
+	// 0 means config.DefaultMaxConcurrentDownloads.
 	MaxConcurrentDownloads int
 	// Env looks up berthd's environment (os.Getenv in production), for
 	// DOCKER_ENABLE_DEPRECATED_PULL_SCHEMA_1_IMAGE.
@@ -39,6 +51,7 @@ type Config struct {
 
 // ImageService implements the image endpoints.
 type ImageService struct {
+	storage     Storage
 	client      *client.Client
 	images      c8dimages.Store
 	content     content.Store
@@ -60,18 +73,20 @@ type ImageService struct {
 func New(cfg Config) *ImageService {
 	n := cfg.MaxConcurrentDownloads
 	if n < 1 {
-		n = 3
+		n = config.DefaultMaxConcurrentDownloads
 	}
 	env := cfg.Env
 	if env == nil {
 		env = func(string) string { return "" }
 	}
+	c := cfg.Storage.Client()
 	return &ImageService{
-		client:      cfg.Client,
-		images:      cfg.Client.ImageService(),
-		content:     cfg.Client.ContentStore(),
-		leases:      cfg.Client.LeasesService(),
-		snapshotter: cfg.Snapshotter,
+		storage:     cfg.Storage,
+		client:      c,
+		images:      c.ImageService(),
+		content:     c.ContentStore(),
+		leases:      c.LeasesService(),
+		snapshotter: cfg.Storage.Snapshotter(),
 		registries:  cfg.Registries,
 		events:      cfg.Events,
 		env:         env,

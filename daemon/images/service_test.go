@@ -33,7 +33,7 @@ func newTestServiceWith(t *testing.T, cfg Config) *ImageService {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cfg.Client, cfg.Snapshotter = st.Client(), st.Snapshotter()
+	cfg.Storage = st
 	return New(cfg)
 }
 

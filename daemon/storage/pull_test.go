@@ -3,12 +3,8 @@ package storage
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/containerd/containerd/v2/client"
@@ -20,53 +16,10 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
+	testregistry "github.com/berth-dev/berth/testutil/registry"
 )
-
-// miniRegistry serves one repository's manifest and blobs, read-only, over
-// the distribution API subset client.Pull uses. Just enough for this test;
-// it is not the project's registry harness.
-type miniRegistry struct {
-	repo     string
-	manifest []byte
-	blobs    map[digest.Digest][]byte
-}
-
-func (r *miniRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	if req.URL.Path == "/v2/" {
-		return
-	}
-	rest, ok := strings.CutPrefix(req.URL.Path, "/v2/"+r.repo+"/")
-	if !ok {
-		http.NotFound(w, req)
-		return
-	}
-	var (
-		body []byte
-		ct   = "application/octet-stream"
-	)
-	switch kind, ref, _ := strings.Cut(rest, "/"); kind {
-	case "manifests":
-		if ref != "latest" && ref != digest.FromBytes(r.manifest).String() {
-			http.NotFound(w, req)
-			return
-		}
-		body, ct = r.manifest, ocispec.MediaTypeImageManifest
-	case "blobs":
-		if body, ok = r.blobs[digest.Digest(ref)]; !ok {
-			http.NotFound(w, req)
-			return
-		}
-	default:
-		http.NotFound(w, req)
-		return
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Docker-Content-Digest", digest.FromBytes(body).String())
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	if req.Method != http.MethodHead {
-		w.Write(body)
-	}
-}
 
 // TestEmbeddedPullParallelUnpack pulls a two-layer image with client.Pull
 // and unpack (parallel, via the introspection service's rebase capability
@@ -81,7 +34,10 @@ func TestEmbeddedPullParallelUnpack(t *testing.T) {
 					t.Skipf("overlayfs not supported here (overlayutils.Supported: %v)", err)
 				}
 			}
-			reg := &miniRegistry{repo: "test/pull", blobs: map[digest.Digest][]byte{}}
+			reg := testregistry.Start(t)
+			push := fixtures.NewClient(reg.Host())
+			ctx := context.Background()
+			const repo = "test/pull"
 			l1, d1 := layerTarGz(t, map[string]string{"etc/one": "1\n", "etc/shared": "from one\n"})
 			l2, d2 := layerTarGz(t, map[string]string{"etc/two": "2\n", "etc/shared": "from two\n"})
 			cfg, _ := json.Marshal(ocispec.Image{
@@ -89,25 +45,27 @@ func TestEmbeddedPullParallelUnpack(t *testing.T) {
 				RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{d1, d2}},
 			})
 			desc := func(mt string, b []byte) ocispec.Descriptor {
-				reg.blobs[digest.FromBytes(b)] = b
+				if _, err := push.PushBlob(ctx, repo, b); err != nil {
+					t.Fatal(err)
+				}
 				return ocispec.Descriptor{MediaType: mt, Digest: digest.FromBytes(b), Size: int64(len(b))}
 			}
-			reg.manifest, _ = json.Marshal(ocispec.Manifest{
+			manifest, _ := json.Marshal(ocispec.Manifest{
 				Versioned: specs.Versioned{SchemaVersion: 2},
 				MediaType: ocispec.MediaTypeImageManifest,
 				Config:    desc(ocispec.MediaTypeImageConfig, cfg),
 				Layers:    []ocispec.Descriptor{desc(ocispec.MediaTypeImageLayerGzip, l1), desc(ocispec.MediaTypeImageLayerGzip, l2)},
 			})
-			srv := httptest.NewServer(reg)
-			defer srv.Close()
+			if _, err := push.PushManifest(ctx, repo, "latest", ocispec.MediaTypeImageManifest, manifest); err != nil {
+				t.Fatal(err)
+			}
 
 			s := openEmbeddedForTest(t, root, sn)
-			ctx := context.Background()
 			c := s.Client()
 			resolver := docker.NewResolver(docker.ResolverOptions{
 				Hosts: docker.ConfigureDefaultRegistries(docker.WithPlainHTTP(docker.MatchAllHosts)),
 			})
-			ref := strings.TrimPrefix(srv.URL, "http://") + "/test/pull:latest"
+			ref := reg.Host() + "/" + repo + ":latest"
 			img, err := c.Pull(ctx, ref,
 				client.WithResolver(resolver),
 				client.WithPullUnpack,
@@ -117,7 +75,7 @@ func TestEmbeddedPullParallelUnpack(t *testing.T) {
 			if err != nil {
 				t.Fatalf("pull: %v", err)
 			}
-			if img.Target().Digest != digest.FromBytes(reg.manifest) {
+			if img.Target().Digest != digest.FromBytes(manifest) {
 				t.Errorf("image target %s, want the registry's manifest digest", img.Target().Digest)
 			}
 			chainID := identity.ChainID([]digest.Digest{d1, d2}).String()

@@ -93,3 +93,45 @@ func TestRemoteUnreachableFailsFast(t *testing.T) {
 	}
 	t.Logf("dead socket: %v (after %s)", err, time.Since(start))
 }
+
+// TestRemoteOffersItsSnapshotters: with a running containerd the storage
+// asks containerd for the requested snapshotter, whatever its name, instead
+// of limiting it to the embedded stack's two.
+func TestRemoteOffersItsSnapshotters(t *testing.T) {
+	requireRoot(t)
+	sock, _ := ctdtest.Start(t)
+
+	s, err := Open(context.Background(), Options{Address: sock, Snapshotter: SnapshotterNative, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("Open remote with native: %v", err)
+	}
+	if s.Snapshotter() != SnapshotterNative {
+		t.Errorf("snapshotter %q, want %q", s.Snapshotter(), SnapshotterNative)
+	}
+	s.Close()
+
+	_, err = Open(context.Background(), Options{Address: sock, Snapshotter: "berth-test-absent", Logger: testLogger(t)})
+	if err == nil || !strings.Contains(err.Error(), `snapshotter "berth-test-absent" is not available`) {
+		t.Fatalf("Open with a snapshotter containerd lacks: %v, want containerd's answer that it is not available", err)
+	}
+}
+
+func TestCheckSnapshotter(t *testing.T) {
+	for _, tc := range []struct {
+		address, name string
+		ok            bool
+	}{
+		{"", SnapshotterOverlay, true},
+		{"", SnapshotterNative, true},
+		{"", "stargz", false},
+		{"", "", false},
+		{"/run/containerd/containerd.sock", "stargz", true},
+		{"/run/containerd/containerd.sock", "nydus", true},
+		{"/run/containerd/containerd.sock", "", false},
+		{"/run/containerd/containerd.sock", "bad/name", false},
+	} {
+		if err := CheckSnapshotter(tc.address, tc.name); (err == nil) != tc.ok {
+			t.Errorf("CheckSnapshotter(%q, %q) = %v, want ok=%v", tc.address, tc.name, err, tc.ok)
+		}
+	}
+}

@@ -27,8 +27,12 @@ import (
 )
 
 const (
-	// DefaultNamespace is the containerd namespace berth uses unless told otherwise.
+	// DefaultNamespace is the containerd namespace berth uses unless told
+	// otherwise (dockerd's, so that both can share a containerd).
 	DefaultNamespace = "moby"
+	// DefaultSnapshotter is the snapshotter berth unpacks into unless told
+	// otherwise.
+	DefaultSnapshotter = SnapshotterOverlay
 	// DefaultGCInterval is how often the embedded stack collects garbage
 	// when nothing else triggers a collection.
 	DefaultGCInterval = 10 * time.Minute
@@ -49,9 +53,11 @@ type Options struct {
 	Address string
 	// Namespace is the containerd namespace; "" means DefaultNamespace.
 	Namespace string
-	// Snapshotter is the requested snapshotter, SnapshotterOverlay (the
-	// default when "") or SnapshotterNative. If overlayfs is not usable the
-	// storage falls back to native and logs a warning.
+	// Snapshotter is the requested snapshotter; "" means DefaultSnapshotter.
+	// The embedded stack offers SnapshotterOverlay and SnapshotterNative, a
+	// running containerd any snapshotter it has loaded (see
+	// CheckSnapshotter). If overlayfs is not usable the storage falls back
+	// to native and logs a warning.
 	Snapshotter string
 	// GCInterval is the period of the embedded garbage collector;
 	// 0 means DefaultGCInterval.
@@ -86,13 +92,11 @@ func Open(ctx context.Context, opts Options) (*Storage, error) {
 	if err := identifiers.Validate(opts.Namespace); err != nil {
 		return nil, fmt.Errorf("storage: invalid namespace %q: %w", opts.Namespace, err)
 	}
-	switch opts.Snapshotter {
-	case "":
-		opts.Snapshotter = SnapshotterOverlay
-	case SnapshotterOverlay, SnapshotterNative:
-	default:
-		return nil, fmt.Errorf("storage: unsupported snapshotter %q (want %q or %q)",
-			opts.Snapshotter, SnapshotterOverlay, SnapshotterNative)
+	if opts.Snapshotter == "" {
+		opts.Snapshotter = DefaultSnapshotter
+	}
+	if err := CheckSnapshotter(opts.Address, opts.Snapshotter); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
 	}
 	if opts.GCInterval <= 0 {
 		opts.GCInterval = DefaultGCInterval
@@ -114,12 +118,34 @@ func Open(ctx context.Context, opts Options) (*Storage, error) {
 	return openEmbedded(ctx, opts)
 }
 
+// CheckSnapshotter reports whether a storage at address ("" = embedded) can
+// be asked for the named snapshotter: the embedded stack has overlayfs and
+// native; a running containerd may have any snapshotter (Open checks that
+// it is loaded). The daemon's configuration is validated with it.
+func CheckSnapshotter(address, name string) error {
+	if name == "" {
+		return errors.New("snapshotter must not be empty")
+	}
+	if address != "" {
+		if err := identifiers.Validate(name); err != nil {
+			return fmt.Errorf("invalid snapshotter %q: %w", name, err)
+		}
+		return nil
+	}
+	switch name {
+	case SnapshotterOverlay, SnapshotterNative:
+		return nil
+	}
+	return fmt.Errorf("unsupported snapshotter %q: the embedded store supports %s and %s",
+		name, SnapshotterOverlay, SnapshotterNative)
+}
+
 // Client returns the containerd client. Its default namespace is Namespace();
 // a namespace set on a call's context takes precedence.
 func (s *Storage) Client() *client.Client { return s.client }
 
-// Snapshotter returns the effective snapshotter name, SnapshotterOverlay or
-// SnapshotterNative. Always pass it explicitly (client.WithPullSnapshotter,
+// Snapshotter returns the effective snapshotter name (after any fallback
+// from overlayfs to native). Always pass it explicitly (client.WithPullSnapshotter,
 // Image.Unpack, ...).
 func (s *Storage) Snapshotter() string { return s.snapshotter }
 

@@ -15,6 +15,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/berth-dev/berth/daemon/config"
 )
 
 // AnnotationSchema1Digest is set on the converted OCI manifest (and is the
@@ -22,8 +24,9 @@ import (
 // manifest it was converted from, which RepoDigests must show.
 const AnnotationSchema1Digest = "dev.berth.schema1.digest"
 
-// defaultConcurrency is dockerd's default max-concurrent-downloads.
-const defaultConcurrency = 3
+// defaultConcurrency caps downloads when the Converter has no Limiter: the
+// daemon's default max-concurrent-downloads, defined in daemon/config.
+const defaultConcurrency = config.DefaultMaxConcurrentDownloads
 
 // Converter turns a schema 1 manifest into an OCI image in Store.
 type Converter struct {

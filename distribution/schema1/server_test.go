@@ -4,54 +4,51 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
+	testregistry "github.com/berth-dev/berth/testutil/registry"
 )
 
-// testRegistry is a minimal read-only registry (real HTTP) for one
-// repository: blobs with Range support, raw manifests, optional basic
-// auth, and a request log.
+// testRegistry serves one repository from the project's test registry
+// (testutil/registry): blobs pushed to it, raw manifests served in front of
+// it, optional basic auth (password "pw"), and its request log. It starts
+// on first use, so user and noDigest may be set right after
+// newTestRegistry.
 type testRegistry struct {
 	t    *testing.T
-	srv  *httptest.Server
 	repo string
+	reg  *testregistry.Registry
 
-	mu        sync.Mutex
-	blobs     map[digest.Digest][]byte
-	corrupt   map[digest.Digest]bool
-	manifests map[string]testManifest // by tag or digest
-	noDigest  bool                    // omit Docker-Content-Digest on manifests
-	user      string                  // basic auth user ("" = anonymous)
-	log       []string                // "METHOD path [range]"
-}
-
-type testManifest struct {
-	mediaType string
-	body      []byte
-	digest    digest.Digest
+	mu       sync.Mutex
+	corrupt  map[digest.Digest]bool // blobs served with one byte flipped
+	noDigest bool                   // omit Docker-Content-Digest on manifests
+	user     string                 // basic auth user ("" = anonymous)
 }
 
 func newTestRegistry(t *testing.T, repo string) *testRegistry {
-	r := &testRegistry{
-		t: t, repo: repo,
-		blobs:     map[digest.Digest][]byte{},
-		corrupt:   map[digest.Digest]bool{},
-		manifests: map[string]testManifest{},
-	}
-	r.srv = httptest.NewServer(r)
-	t.Cleanup(r.srv.Close)
-	return r
+	return &testRegistry{t: t, repo: repo, corrupt: map[digest.Digest]bool{}}
 }
 
-func (r *testRegistry) host() string { return strings.TrimPrefix(r.srv.URL, "http://") }
+// registry starts the registry on first use.
+func (r *testRegistry) registry() *testregistry.Registry {
+	if r.reg == nil {
+		var opts []testregistry.Option
+		if r.user != "" {
+			opts = append(opts, testregistry.WithBasicAuth(r.user, "pw"))
+		}
+		r.reg = testregistry.Start(r.t, opts...)
+	}
+	return r.reg
+}
+
+func (r *testRegistry) host() string { return r.registry().Host() }
 
 func (r *testRegistry) ref(tagOrDigest string) string {
 	sep := ":"
@@ -62,90 +59,48 @@ func (r *testRegistry) ref(tagOrDigest string) string {
 }
 
 func (r *testRegistry) addBlob(b []byte) digest.Digest {
-	d := digest.FromBytes(b)
-	r.mu.Lock()
-	r.blobs[d] = b
-	r.mu.Unlock()
+	r.t.Helper()
+	reg := r.registry()
+	push := &fixtures.Client{Host: reg.Host(), Username: r.user, Password: "pw"}
+	d, err := push.PushBlob(context.Background(), r.repo, b)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	reg.Inject(testregistry.BlobPath(r.repo, d), testregistry.Fault{Method: http.MethodGet, Rewrite: func(body []byte) []byte {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if !r.corrupt[d] {
+			return body
+		}
+		out := bytes.Clone(body)
+		out[len(out)/2] ^= 0xff
+		return out
+	}})
 	return d
 }
 
 func (r *testRegistry) addManifest(mediaType string, body []byte, dgst digest.Digest, tags ...string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	m := testManifest{mediaType, body, dgst}
-	r.manifests[dgst.String()] = m
-	for _, tag := range tags {
-		r.manifests[tag] = m
+	if r.noDigest {
+		r.registry().ServeManifestWithoutDigest(r.repo, mediaType, body, dgst, tags...)
+		return
 	}
+	r.registry().ServeManifest(r.repo, mediaType, body, dgst, tags...)
 }
 
-// requests returns the logged requests containing s.
+// requests returns the requests containing s, as "METHOD path [range]",
+// leaving out the uploads of addBlob.
 func (r *testRegistry) requests(s string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []string
-	for _, l := range r.log {
+	for _, req := range r.registry().Requests() {
+		if strings.Contains(req.Path, "/blobs/uploads/") {
+			continue
+		}
+		l := strings.TrimSpace(req.Method + " " + req.Path + " " + req.Header.Get("Range"))
 		if strings.Contains(l, s) {
 			out = append(out, l)
 		}
 	}
 	return out
-}
-
-func (r *testRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	r.log = append(r.log, strings.TrimSpace(req.Method+" "+req.URL.Path+" "+req.Header.Get("Range")))
-	user := r.user
-	r.mu.Unlock()
-	if user != "" {
-		if u, _, ok := req.BasicAuth(); !ok || u != user {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-	}
-	if req.URL.Path == "/v2/" {
-		return
-	}
-	rest, ok := strings.CutPrefix(req.URL.Path, "/v2/"+r.repo+"/")
-	if !ok {
-		http.NotFound(w, req)
-		return
-	}
-	kind, ref, _ := strings.Cut(rest, "/")
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch kind {
-	case "blobs":
-		data, ok := r.blobs[digest.Digest(ref)]
-		if !ok {
-			http.NotFound(w, req)
-			return
-		}
-		if r.corrupt[digest.Digest(ref)] {
-			data = append([]byte(nil), data...)
-			data[len(data)/2] ^= 0xff
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Docker-Content-Digest", ref)
-		http.ServeContent(w, req, "", time.Time{}, bytes.NewReader(data))
-	case "manifests":
-		m, ok := r.manifests[ref]
-		if !ok {
-			http.NotFound(w, req)
-			return
-		}
-		w.Header().Set("Content-Type", m.mediaType)
-		if !r.noDigest {
-			w.Header().Set("Docker-Content-Digest", m.digest.String())
-			w.Header().Set("Content-Length", strconv.Itoa(len(m.body)))
-		}
-		if req.Method == http.MethodGet {
-			_, _ = w.Write(m.body)
-		}
-	default:
-		http.NotFound(w, req)
-	}
 }
 
 // hosts is containerd's default host configuration over plain HTTP, with

@@ -23,10 +23,21 @@ import (
 // go through the registry's auth, fault injection and request log. Other
 // methods, and refs not in the table, reach the registry.
 func (r *Registry) ServeManifest(repo, mediaType string, body []byte, dgst digest.Digest, tags ...string) {
-	if dgst == "" {
-		dgst = digest.FromBytes(body)
+	r.serveManifest(repo, rawManifest{mediaType: mediaType, body: body, digest: dgst}, tags)
+}
+
+// ServeManifestWithoutDigest is ServeManifest for a registry that sends
+// neither Docker-Content-Digest nor Content-Length with a manifest (some old
+// ones did not): a client must GET the manifest to learn its digest.
+func (r *Registry) ServeManifestWithoutDigest(repo, mediaType string, body []byte, dgst digest.Digest, tags ...string) {
+	r.serveManifest(repo, rawManifest{mediaType: mediaType, body: body, digest: dgst, noDigest: true}, tags)
+}
+
+func (r *Registry) serveManifest(repo string, m rawManifest, tags []string) {
+	if m.digest == "" {
+		m.digest = digest.FromBytes(m.body)
 	}
-	m := rawManifest{mediaType: mediaType, body: body, digest: dgst}
+	dgst := m.digest
 	r.manifests.mu.Lock()
 	defer r.manifests.mu.Unlock()
 	r.manifests.m[repo+"@"+dgst.String()] = m
@@ -39,6 +50,7 @@ type rawManifest struct {
 	mediaType string
 	body      []byte
 	digest    digest.Digest
+	noDigest  bool // send neither Docker-Content-Digest nor Content-Length
 }
 
 type manifestTable struct {
@@ -73,9 +85,11 @@ func (t *manifestTable) serve(w http.ResponseWriter, req *http.Request, ac auth.
 		return true
 	}
 	w.Header().Set("Content-Type", m.mediaType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(m.body)))
-	w.Header().Set("Docker-Content-Digest", m.digest.String())
-	w.Header().Set("Etag", `"`+m.digest.String()+`"`)
+	if !m.noDigest {
+		w.Header().Set("Content-Length", strconv.Itoa(len(m.body)))
+		w.Header().Set("Docker-Content-Digest", m.digest.String())
+		w.Header().Set("Etag", `"`+m.digest.String()+`"`)
+	}
 	w.WriteHeader(http.StatusOK)
 	if req.Method == http.MethodGet {
 		_, _ = w.Write(m.body)

@@ -142,3 +142,22 @@ func TestServeManifest(t *testing.T) {
 		t.Errorf("GET unknown tag: %d %s", r.status, r.body)
 	}
 }
+
+func TestServeManifestWithoutDigest(t *testing.T) {
+	reg := registry.Start(t)
+	body := []byte(`{"schemaVersion": 1, "name": "old/image"}`)
+	dgst := digest.FromString("payload-digest")
+	reg.ServeManifestWithoutDigest("old/image", fixtures.MediaTypeSchema1Signed, body, dgst, "v1")
+	for _, ref := range []string{"v1", dgst.String()} {
+		r := get(t, http.MethodGet, reg.URL()+registry.ManifestPath("old/image", ref), nil)
+		if r.status != http.StatusOK || !bytes.Equal(r.body, body) {
+			t.Fatalf("GET %s: %d %s", ref, r.status, r.body)
+		}
+		if r.header.Get("Docker-Content-Digest") != "" || r.header.Get("Etag") != "" {
+			t.Errorf("GET %s sent a digest: %v", ref, r.header)
+		}
+	}
+	if r := get(t, http.MethodHead, reg.URL()+registry.ManifestPath("old/image", "v1"), nil); r.status != http.StatusOK || r.header.Get("Docker-Content-Digest") != "" {
+		t.Errorf("HEAD: %d %v", r.status, r.header)
+	}
+}

@@ -2,12 +2,11 @@ package image
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/authconfig"
 	"github.com/moby/moby/api/types/registry"
 
 	"github.com/berth-dev/berth/api/server/httputils"
@@ -31,7 +30,7 @@ func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWrit
 		Image:       strings.TrimSuffix(img, ":"),
 		Tag:         r.Form.Get("tag"),
 		Platform:    platform,
-		Auth:        decodeAuth(r.Header.Get("X-Registry-Auth")),
+		Auth:        decodeAuth(r.Header.Get(registry.AuthHeader)),
 		MetaHeaders: metaHeaders(r.Header),
 	}
 	stream := httputils.NewJSONStream(w)
@@ -45,24 +44,13 @@ func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWrit
 }
 
 // decodeAuth decodes X-Registry-Auth. Errors are ignored, as dockerd does for
-// pulls: the pull then goes on anonymously.
+// pulls: the pull then goes on anonymously (nil).
 func decodeAuth(header string) *registry.AuthConfig {
-	if header == "" {
+	ac, err := authconfig.Decode(header)
+	if err != nil || *ac == (registry.AuthConfig{}) {
 		return nil
 	}
-	data, err := base64.URLEncoding.DecodeString(header)
-	if err != nil {
-		if data, err = base64.RawURLEncoding.DecodeString(header); err != nil {
-			if data, err = base64.StdEncoding.DecodeString(header); err != nil {
-				return nil
-			}
-		}
-	}
-	var ac registry.AuthConfig
-	if err := json.Unmarshal(data, &ac); err != nil {
-		return nil
-	}
-	return &ac
+	return ac
 }
 
 func metaHeaders(h http.Header) map[string][]string {

@@ -11,9 +11,10 @@ import (
 	"github.com/berth-dev/berth/api/server/httputils"
 )
 
-// AuthBackend checks registry credentials (POST /auth, `docker login`).
+// AuthBackend checks registry credentials (POST /auth, `docker login`)
+// against the registry they name: the daemon's registries.
 type AuthBackend interface {
-	AuthenticateToRegistry(ctx context.Context, auth *registry.AuthConfig) error
+	Login(ctx context.Context, auth *registry.AuthConfig) error
 }
 
 func (s *systemRouter) postAuth(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
@@ -21,7 +22,7 @@ func (s *systemRouter) postAuth(ctx context.Context, w http.ResponseWriter, r *h
 	if err := json.NewDecoder(r.Body).Decode(&cfg); err != nil {
 		return errdefs.ErrInvalidArgument.WithMessage("invalid JSON in request body: " + err.Error())
 	}
-	if err := s.auth.AuthenticateToRegistry(ctx, &cfg); err != nil {
+	if err := s.auth.Login(ctx, &cfg); err != nil {
 		return err
 	}
 	return httputils.WriteJSON(w, http.StatusOK, registry.AuthResponse{Status: "Login Succeeded"})

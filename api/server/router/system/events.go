@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
 
 	"github.com/berth-dev/berth/api/types/filters"
+	"github.com/berth-dev/berth/api/types/timestamp"
 )
 
 // getEvents streams events as JSON lines: first the stored ones since
@@ -81,33 +80,14 @@ func (s *systemRouter) getEvents(ctx context.Context, w http.ResponseWriter, r *
 	}
 }
 
-// parseTimestamp reads dockerd's since/until values: Unix seconds with an
-// optional fraction ("1700000000.000000001"). The CLI converts durations and
-// dates to this form before sending.
+// parseTimestamp reads a since/until value; "" is no bound.
 func parseTimestamp(v string, now time.Time) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	secStr, fracStr, _ := strings.Cut(v, ".")
-	sec, err := strconv.ParseInt(secStr, 10, 64)
+	t, err := timestamp.Parse(v, now)
 	if err != nil {
-		if d, derr := time.ParseDuration(v); derr == nil {
-			return now.Add(-d), nil
-		}
-		if t, terr := time.Parse(time.RFC3339Nano, v); terr == nil {
-			return t, nil
-		}
 		return time.Time{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid timestamp %q", v))
 	}
-	var nsec int64
-	if fracStr != "" {
-		if len(fracStr) > 9 {
-			fracStr = fracStr[:9]
-		}
-		fracStr += strings.Repeat("0", 9-len(fracStr))
-		if nsec, err = strconv.ParseInt(fracStr, 10, 64); err != nil {
-			return time.Time{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid timestamp %q", v))
-		}
-	}
-	return time.Unix(sec, nsec), nil
+	return t, nil
 }

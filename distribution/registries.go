@@ -38,23 +38,16 @@ type Config struct {
 	UserAgent string
 }
 
-// Registries builds resolvers for pulls.
+// Registries is the daemon's registry configuration at work: it builds the
+// resolvers and host lists pulls use, and checks logins.
 type Registries struct {
 	cfg      Config
 	insecure []*net.IPNet
-	// hostsLogCtx carries a logger that drops containerd's informational
-	// line about trying HTTPS first, logged on every resolve of a
-	// loopback registry; warnings and errors still show.
-	hostsLogCtx context.Context
 }
 
 // New returns a Registries for cfg.
 func New(cfg Config) *Registries {
-	quiet := logrus.New()
-	quiet.SetOutput(log.L.Logger.Out)
-	quiet.SetFormatter(log.L.Logger.Formatter)
-	quiet.SetLevel(min(logrus.WarnLevel, log.L.Logger.GetLevel()))
-	r := &Registries{cfg: cfg, hostsLogCtx: log.WithLogger(context.Background(), logrus.NewEntry(quiet))}
+	r := &Registries{cfg: cfg}
 	for _, s := range cfg.InsecureRegistries {
 		if _, n, err := net.ParseCIDR(s); err == nil {
 			r.insecure = append(r.insecure, n)
@@ -64,8 +57,9 @@ func New(cfg Config) *Registries {
 }
 
 // Resolver returns a resolver that authenticates with auth (may be nil) and
-// honours the host configuration. meta are extra headers (X-Meta-*).
-func (r *Registries) Resolver(auth *registry.AuthConfig, meta http.Header) remotes.Resolver {
+// honours the host configuration. meta are extra headers (X-Meta-*). ctx is
+// the request's: the host configuration logs on it.
+func (r *Registries) Resolver(ctx context.Context, auth *registry.AuthConfig, meta http.Header) remotes.Resolver {
 	headers := http.Header{}
 	for k, v := range meta {
 		headers[k] = v
@@ -77,20 +71,22 @@ func (r *Registries) Resolver(auth *registry.AuthConfig, meta http.Header) remot
 	// resolve and the pull can refuse or convert them itself.
 	headers.Set("Accept", schema1.ResolveAccept)
 	return docker.NewResolver(docker.ResolverOptions{
-		Hosts:   r.hosts(auth),
+		Hosts:   r.hosts(ctx, auth),
 		Headers: headers,
 	})
 }
 
 // Hosts is the host configuration a pull with auth uses (for code that talks
 // to registries beside containerd's resolver, such as schema 1 fetches).
-func (r *Registries) Hosts(auth *registry.AuthConfig) docker.RegistryHosts {
-	return r.hosts(auth)
+func (r *Registries) Hosts(ctx context.Context, auth *registry.AuthConfig) docker.RegistryHosts {
+	return r.hosts(ctx, auth)
 }
 
 // hosts returns containerd's host configuration function with berth's
 // settings layered in: hosts.toml first, then insecure and mirror defaults.
-func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
+// It logs on ctx, the request's.
+func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docker.RegistryHosts {
+	logCtx := quietHostsLog(ctx)
 	return func(host string) ([]docker.RegistryHost, error) {
 		cfgHost := configHost(auth, host)
 		creds := credentials(auth, cfgHost)
@@ -103,7 +99,7 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 			opts.DefaultScheme = "http"
 			opts.DefaultTLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user marked it insecure
 		}
-		hosts, err := config.ConfigureHosts(r.hostsLogCtx, opts)(host)
+		hosts, err := config.ConfigureHosts(logCtx, opts)(host)
 		if err != nil {
 			return nil, err
 		}
@@ -124,6 +120,23 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 		}
 		return hosts, nil
 	}
+}
+
+// quietHostsLog returns ctx with its logger (and fields) raised to
+// warnings: containerd's host configuration logs at info level, on every
+// resolve of a loopback registry, that it tries HTTPS first.
+func quietHostsLog(ctx context.Context) context.Context {
+	entry := log.G(ctx)
+	level := min(logrus.WarnLevel, entry.Logger.GetLevel())
+	if level == entry.Logger.GetLevel() {
+		return ctx
+	}
+	quiet := logrus.New()
+	quiet.SetOutput(entry.Logger.Out)
+	quiet.SetFormatter(entry.Logger.Formatter)
+	quiet.ReplaceHooks(entry.Logger.Hooks)
+	quiet.SetLevel(level)
+	return log.WithLogger(ctx, logrus.NewEntry(quiet).WithFields(entry.Data))
 }
 
 // mirrorHosts turns registry-mirrors into pull/resolve-only hosts that reuse

@@ -1,13 +1,19 @@
 package distribution
 
 import (
+	"context"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/sirupsen/logrus"
 )
 
 func TestIsInsecure(t *testing.T) {
@@ -33,7 +39,7 @@ func TestIsInsecure(t *testing.T) {
 
 func TestInsecureHostTriesHTTPSThenHTTP(t *testing.T) {
 	r := New(Config{InsecureRegistries: []string{"10.20.0.0/16"}})
-	hosts, err := r.Hosts(nil)("10.20.3.4:5000")
+	hosts, err := r.Hosts(context.Background(), nil)("10.20.3.4:5000")
 	if err != nil || len(hosts) != 1 {
 		t.Fatalf("hosts %v, %v", hosts, err)
 	}
@@ -41,7 +47,7 @@ func TestInsecureHostTriesHTTPSThenHTTP(t *testing.T) {
 	if hosts[0].Scheme != "https" {
 		t.Errorf("scheme %q, want https with HTTP fallback", hosts[0].Scheme)
 	}
-	secure, err := New(Config{}).Hosts(nil)("10.20.3.4:5000")
+	secure, err := New(Config{}).Hosts(context.Background(), nil)("10.20.3.4:5000")
 	if err != nil || secure[0].Scheme != "https" || secure[0].Client.Transport == hosts[0].Client.Transport {
 		t.Errorf("a secure host must not share the insecure transport: %+v", secure)
 	}
@@ -81,14 +87,14 @@ func TestHostsDirAndMirrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := New(Config{HostsDir: dir, Mirrors: []string{"https://mirror.local/base"}})
-	hosts, err := r.Hosts(nil)("reg.local:5000")
+	hosts, err := r.Hosts(context.Background(), nil)("reg.local:5000")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hosts) != 2 || hosts[0].Host != "cache.local:8080" || hosts[1].Host != "reg.local:5000" {
 		t.Fatalf("hosts.toml mirror first, then the registry: %+v", hosts)
 	}
-	hub, err := r.Hosts(nil)("docker.io")
+	hub, err := r.Hosts(context.Background(), nil)("docker.io")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +105,61 @@ func TestHostsDirAndMirrors(t *testing.T) {
 		t.Error("a mirror must not be pushed to")
 	}
 	// registry-mirrors apply to Docker Hub only.
-	if other, _ := r.Hosts(nil)("ghcr.io"); len(other) != 1 {
+	if other, _ := r.Hosts(context.Background(), nil)("ghcr.io"); len(other) != 1 {
 		t.Errorf("mirrors leaked to ghcr.io: %+v", other)
+	}
+}
+
+// captureHook records the entries logged through a logger.
+type captureHook struct {
+	mu      sync.Mutex
+	entries []*logrus.Entry
+}
+
+func (h *captureHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (h *captureHook) Fire(e *logrus.Entry) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.entries = append(h.entries, e)
+	return nil
+}
+
+// TestHostsLogOnTheRequestContext: the host configuration logs through the
+// logger of the request's context (its fields and hooks), not a logger
+// fixed when the daemon started; its informational chatter is dropped.
+func TestHostsLogOnTheRequestContext(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "reg.local"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "reg.local", "hosts.toml"), []byte("[host.\"http://a\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logger := logrus.New()
+	logger.SetOutput(io.Discard)
+	logger.SetLevel(logrus.DebugLevel)
+	hook := &captureHook{}
+	logger.AddHook(hook)
+	ctx := log.WithLogger(context.Background(), logrus.NewEntry(logger).WithField("request", "r1"))
+
+	r := New(Config{HostsDir: dir, InsecureRegistries: []string{"reg.local"}})
+	if _, err := r.Hosts(ctx, nil)("reg.local"); err != nil {
+		t.Fatal(err)
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	var sawError bool
+	for _, e := range hook.entries {
+		if e.Level > logrus.WarnLevel {
+			t.Errorf("logged below warnings: %s %q", e.Level, e.Message)
+		}
+		if e.Data["request"] != "r1" {
+			t.Errorf("entry %q lacks the request's fields: %v", e.Message, e.Data)
+		}
+		sawError = sawError || strings.Contains(e.Message, "hosts.toml")
+	}
+	if !sawError {
+		t.Errorf("the broken hosts.toml was not reported on the request's logger: %d entries", len(hook.entries))
 	}
 }

@@ -1,0 +1,26 @@
+package image
+
+import (
+	"testing"
+
+	"github.com/moby/moby/api/pkg/authconfig"
+	"github.com/moby/moby/api/types/registry"
+)
+
+// TestDecodeAuth: X-Registry-Auth as the docker CLI encodes it gives the
+// credentials; an absent, empty or undecodable header an anonymous pull.
+func TestDecodeAuth(t *testing.T) {
+	want := registry.AuthConfig{Username: "alice", Password: "s3cret", ServerAddress: "reg.local:5000"}
+	header, err := authconfig.Encode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeAuth(header); got == nil || *got != want {
+		t.Errorf("decodeAuth(%q) = %+v, want %+v", header, got, want)
+	}
+	for _, anon := range []string{"", "e30=", "!!not base64!!", "bm90IGpzb24="} {
+		if got := decodeAuth(anon); got != nil {
+			t.Errorf("decodeAuth(%q) = %+v, want nil (anonymous)", anon, got)
+		}
+	}
+}
