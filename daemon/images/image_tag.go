@@ -30,6 +30,21 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 		Target: src.Target,
 		Labels: withoutNameLabels(src.Labels),
 	}
+	if err := s.putImage(ctx, rec); err != nil {
+		return err
+	}
+	v, err := s.viewImage(ctx, src.Target, nil, s.newUsageCache())
+	if err != nil {
+		v = nil
+	}
+	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), v.labels())
+	return nil
+}
+
+// putImage creates or updates the record rec. An image the name pointed at
+// before stays as dangling when nothing else names it; the target's own
+// dangling record, if any, goes away (unless rec is that record).
+func (s *ImageService) putImage(ctx context.Context, rec images.Image) error {
 	if _, err := s.images.Create(ctx, rec); err != nil {
 		if !errdefs.IsAlreadyExists(err) {
 			return err
@@ -43,18 +58,16 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 		}
 		if old.Target.Digest != rec.Target.Digest {
 			if err := s.keepAsDangling(ctx, old); err != nil {
-				log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously tagged image as dangling")
+				log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously named image as dangling")
 			}
 		}
 	}
-	if err := s.removeDangling(ctx, src.Target.Digest); err != nil {
-		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the tagged image")
+	if IsDangling(rec) {
+		return nil
 	}
-	v, err := s.viewImage(ctx, src.Target, nil, s.newUsageCache())
-	if err != nil {
-		v = nil
+	if err := s.removeDangling(ctx, rec.Target.Digest); err != nil {
+		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the named image")
 	}
-	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), v.labels())
 	return nil
 }
 
