@@ -10,11 +10,11 @@ import (
 // DiskUsageOptions is GET /system/df: which sections to compute.
 type DiskUsageOptions struct {
 	Containers, Images, Volumes, BuildCache bool
-	// Verbose includes the items of each section.
-	Verbose bool
 }
 
-// DiskUsage is what GET /system/df reports; a section not asked for is nil.
+// DiskUsage is what GET /system/df reports, with the items of each section
+// (dockerd lists them in every response shape); a section not asked for is
+// nil.
 type DiskUsage struct {
 	Images     *image.DiskUsage
 	Containers *container.DiskUsage
