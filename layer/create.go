@@ -28,7 +28,7 @@ type Stored struct {
 // computes the blob's digest and the diff ID. A stream that is not a tar
 // archive is an invalid-argument error and leaves nothing in cs.
 func Create(ctx context.Context, cs content.Store, r io.Reader) (Stored, error) {
-	return create(ctx, cs, invalidOnError{sourceReader{r}})
+	return create(ctx, cs, externalReader{r})
 }
 
 // Import stores the layer archive r, plain or compressed with gzip, zstd,
@@ -36,10 +36,10 @@ func Create(ctx context.Context, cs content.Store, r io.Reader) (Stored, error) 
 // are (so their digest is the archive's), the others are stored gzipped.
 // Like Create it reads r once, checks the tar and computes both digests.
 func Import(ctx context.Context, cs content.Store, r io.Reader) (Stored, error) {
-	br := bufio.NewReaderSize(sourceReader{r}, 64<<10)
+	br := bufio.NewReaderSize(externalReader{r}, 64<<10)
 	c, err := peekArchiveCompression(br)
 	if err != nil {
-		return Stored{}, classifyReadError(err)
+		return Stored{}, classifyError(err)
 	}
 	switch c {
 	case archiveGzip, archiveZstd:
@@ -53,24 +53,24 @@ func Import(ctx context.Context, cs content.Store, r io.Reader) (Stored, error) 
 			if err != nil {
 				return "", err
 			}
-			diffID, err := readTar(invalidOnError{dr})
+			diffID, err := readTar(dr)
 			dr.Close()
 			if err != nil {
 				return "", err
 			}
 			// Whatever follows the compressed stream is part of the blob.
 			if _, err := io.Copy(io.Discard, blob); err != nil {
-				return "", classifyReadError(err)
+				return "", err
 			}
 			return diffID, nil
 		})
 	}
 	dr, err := decompressArchive(c, br)
 	if err != nil {
-		return Stored{}, err
+		return Stored{}, classifyError(err)
 	}
 	defer dr.Close()
-	return create(ctx, cs, invalidOnError{dr})
+	return create(ctx, cs, dr)
 }
 
 // create gzips the tar stream r into cs.
@@ -97,18 +97,19 @@ func readTar(r io.Reader) (digest.Digest, error) {
 			break
 		}
 		if err != nil {
-			return "", classifyReadError(err)
+			return "", err
 		}
 	}
 	// The padding after the end-of-archive marker counts too.
 	if _, err := io.Copy(io.Discard, all); err != nil {
-		return "", classifyReadError(err)
+		return "", err
 	}
 	return d.Digest(), nil
 }
 
 // store writes one blob of mediaType into cs with fill, which returns the
-// diff ID of what it wrote. Nothing is left behind when fill fails.
+// diff ID of what it wrote. Nothing is left behind when fill fails; its
+// error is an invalid archive unless the source or the store failed.
 func store(ctx context.Context, cs content.Store, mediaType string, fill func(io.Writer) (digest.Digest, error)) (Stored, error) {
 	ref := "berth-layer-" + uuid.NewString()
 	cw, err := content.OpenWriter(ctx, cs, content.WithRef(ref))
@@ -121,13 +122,13 @@ func store(ctx context.Context, cs content.Store, mediaType string, fill func(io
 		return Stored{}, err
 	}
 	counter := &countingWriter{w: cw}
-	buf := bufio.NewWriterSize(counter, 1<<20)
+	buf := bufio.NewWriterSize(externalWriter{counter}, 1<<20)
 	diffID, err := fill(buf)
 	if err == nil {
 		err = buf.Flush()
 	}
 	if err != nil {
-		return abort(err)
+		return abort(classifyError(err))
 	}
 	desc := ocispec.Descriptor{MediaType: mediaType, Digest: cw.Digest(), Size: counter.n}
 	err = cw.Commit(ctx, desc.Size, desc.Digest, content.WithLabels(map[string]string{

@@ -94,7 +94,7 @@ func decompressArchive(c archiveCompression, r io.Reader) (io.ReadCloser, error)
 		}
 	}
 	if err != nil {
-		return nil, invalidArchive(fmt.Errorf("%s: %w", c, err))
+		return nil, fmt.Errorf("%s: %w", c, err)
 	}
 	return out, nil
 }
@@ -103,14 +103,14 @@ func decompressArchive(c archiveCompression, r io.Reader) (io.ReadCloser, error)
 // plain or compressed with gzip, zstd, bzip2 or xz (told apart by its first
 // bytes). Reading a corrupt stream fails with an invalid-argument error.
 func Uncompress(r io.Reader) (io.ReadCloser, error) {
-	br := bufio.NewReaderSize(sourceReader{r}, 32<<10)
+	br := bufio.NewReaderSize(externalReader{r}, 32<<10)
 	c, err := peekArchiveCompression(br)
 	if err != nil {
-		return nil, err
+		return nil, classifyError(err)
 	}
 	dr, err := decompressArchive(c, br)
 	if err != nil {
-		return nil, err
+		return nil, classifyError(err)
 	}
 	return readCloser{Reader: invalidOnError{dr}, Closer: dr}, nil
 }
@@ -120,40 +120,53 @@ type readCloser struct {
 	io.Closer
 }
 
-// sourceReader marks the errors of reading the archive itself (a client
-// that went away, a cancelled request) so they are not taken for a
-// malformed archive.
-type sourceReader struct{ r io.Reader }
+// externalError is an error of reading the archive's source (a client that
+// went away, a cancelled request) or of writing the blob (a full disk):
+// not the archive's fault, unlike every other error met while reading it.
+type externalError struct{ err error }
 
-type sourceError struct{ err error }
+func (e externalError) Error() string { return e.err.Error() }
+func (e externalError) Unwrap() error { return e.err }
 
-func (e sourceError) Error() string { return e.err.Error() }
-func (e sourceError) Unwrap() error { return e.err }
+// externalReader marks the errors of the archive's source.
+type externalReader struct{ r io.Reader }
 
-func (s sourceReader) Read(p []byte) (int, error) {
+func (s externalReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = sourceError{err}
+		err = externalError{err}
 	}
 	return n, err
 }
 
-// invalidOnError marks the decoding errors of a reader over a sourceReader
-// as invalid input and passes the source's own errors through.
+// externalWriter marks the errors of the blob's writer.
+type externalWriter struct{ w io.Writer }
+
+func (s externalWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		err = externalError{err}
+	}
+	return n, err
+}
+
+// invalidOnError classifies the errors of a reader over an externalReader.
 type invalidOnError struct{ r io.Reader }
 
 func (i invalidOnError) Read(p []byte) (int, error) {
 	n, err := i.r.Read(p)
-	return n, classifyReadError(err)
+	return n, classifyError(err)
 }
 
-func classifyReadError(err error) error {
+// classifyError turns an error met while reading an archive into the
+// external error it was, else into an invalid-archive error.
+func classifyError(err error) error {
 	if err == nil || err == io.EOF || errdefs.IsInvalidArgument(err) {
 		return err
 	}
-	var se sourceError
-	if errors.As(err, &se) {
-		return se.err
+	var ext externalError
+	if errors.As(err, &ext) {
+		return ext.err
 	}
 	return invalidArchive(err)
 }
