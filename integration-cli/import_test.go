@@ -207,14 +207,31 @@ func TestImportURL(t *testing.T) {
 	}
 }
 
-// TestImportUntagged imports without a name: the image is listed as
-// dangling, by its ID.
-func TestImportUntagged(t *testing.T) {
+// TestImportUntaggedAndRenamed imports without a name: the image is listed
+// as dangling, by its ID. An import to a name another import holds leaves
+// the older image dangling.
+func TestImportUntaggedAndRenamed(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
+	dangling := func() []string {
+		t.Helper()
+		return lines(e.docker("images", "--no-trunc", "--filter", "dangling=true", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"))
+	}
 	id := e.importCLI(rootfsTar(t, 30), "-")
-	got := lines(e.docker("images", "--no-trunc", "--filter", "dangling=true", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"))
-	if want := []string{"<none>:<none> " + id}; !slices.Equal(got, want) {
+	if got, want := dangling(), []string{"<none>:<none> " + id}; !slices.Equal(got, want) {
+		t.Errorf("dangling images = %q, want %q", got, want)
+	}
+
+	first := e.importCLI(rootfsTar(t, 31), "-", "renamed:1")
+	second := e.importCLI(rootfsTar(t, 32), "-", "renamed:1")
+	if got := e.inspect("renamed:1")["Id"]; got != second {
+		t.Errorf("renamed:1 = %v, want the second import %s", got, second)
+	}
+	got := dangling()
+	slices.Sort(got)
+	want := []string{"<none>:<none> " + first, "<none>:<none> " + id}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
 		t.Errorf("dangling images = %q, want %q", got, want)
 	}
 }
