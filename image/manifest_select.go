@@ -1,5 +1,6 @@
 // Package image holds helpers over the image model: choosing the platform
-// manifest of an index, and reading what an image record points at.
+// manifest of an index, reading what an image record points at, writing
+// image blobs, and applying Dockerfile changes to an image config.
 package image
 
 import (

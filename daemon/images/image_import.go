@@ -31,7 +31,8 @@ import (
 // unpacked. The image is named repo:tag, or kept as a dangling record when
 // no repo is given. It returns the image ID.
 //
-// Everything is written under one lease and the name is set last, so an
+// Everything is written under one lease (a pull's, so one a crash
+// interrupts is removed at start-up) and the name is set last, so an
 // archive that is not a tar, a bad change or a failed unpack leave nothing.
 func (s *ImageService) ImportImage(ctx context.Context, opts backend.ImportOptions, out backend.ProgressWriter) (_ digest.Digest, retErr error) {
 	ref, err := parseImportReference(opts.Repo, opts.Tag)
