@@ -173,5 +173,5 @@ func classifyError(err error) error {
 
 // invalidArchive classifies err as a malformed layer archive.
 func invalidArchive(err error) error {
-	return fmt.Errorf("invalid layer archive: %v: %w", err, errdefs.ErrInvalidArgument)
+	return errdefs.ErrInvalidArgument.WithMessage("invalid layer archive: " + err.Error())
 }
