@@ -14,6 +14,9 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-dev/berth/testutil/berthd"
+	ctdtest "github.com/berth-dev/berth/testutil/containerd"
+	"github.com/berth-dev/berth/testutil/dockercli"
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
@@ -196,4 +199,41 @@ func hostArch(t *testing.T) string {
 
 func unixTime(t time.Time) string {
 	return strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', 6, 64)
+}
+
+// TestImportRemoteContainerd imports on a real containerd (--containerd):
+// the layer lands in containerd's content store and is unpacked there, and
+// a bad archive leaves no blob behind.
+func TestImportRemoteContainerd(t *testing.T) {
+	sock, ctdRoot := ctdtest.Start(t)
+	d := berthd.Start(t, "--containerd", sock)
+	cli := dockercli.New(t, d.Host())
+	tarball := rootfsTar(t, 50)
+	res := cli.RunWithStdin(bytes.NewReader(tarball), "import", "--change", "CMD [\"/bin/sh\"]", "-", "remote/imported:1")
+	if res.ExitCode != 0 {
+		t.Fatalf("import: %s", res.Combined())
+	}
+	id := strings.TrimSpace(res.Stdout)
+	out := cli.MustRun("image", "inspect", "-f", "{{.Id}} {{json .Config.Cmd}} {{json .RootFS.Layers}}", "remote/imported:1").Stdout
+	if want := id + ` ["/bin/sh"] ["` + digest.FromBytes(tarball).String() + `"]`; strings.TrimSpace(out) != want {
+		t.Errorf("inspect = %q, want %q", out, want)
+	}
+	blobs := func() int {
+		entries, _ := os.ReadDir(filepath.Join(ctdRoot, "io.containerd.content.v1.content", "blobs", "sha256"))
+		return len(entries)
+	}
+	if n := blobs(); n != 3 {
+		t.Errorf("%d blobs in containerd, want 3 (layer, config, manifest)", n)
+	}
+	found, _ := filepath.Glob(filepath.Join(ctdRoot, "io.containerd.snapshotter.v1.overlayfs", "snapshots", "*", "fs", "etc", "marker"))
+	if len(found) != 1 {
+		t.Errorf("unpacked snapshots holding the files: %v, want one", found)
+	}
+	bad := cli.RunWithStdin(bytes.NewReader(tarball[:len(tarball)/2]), "import", "-", "remote/bad:1")
+	if bad.ExitCode == 0 || !strings.Contains(bad.Stderr, "invalid layer archive") {
+		t.Errorf("bad import: exit %d, %q", bad.ExitCode, bad.Stderr)
+	}
+	if n := blobs(); n != 3 {
+		t.Errorf("%d blobs in containerd after a rejected import, want 3", n)
+	}
 }
