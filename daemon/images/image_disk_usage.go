@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/log"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -65,7 +66,11 @@ func (s *ImageService) imagesDiskSize(ctx context.Context) (int64, error) {
 		targets[rec.Target.Digest] = true
 		v, err := s.viewImage(ctx, rec.Target, nil, cache)
 		if err != nil {
-			return 0, err
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			log.G(ctx).WithError(err).WithField("image", rec.Name).Warn("cannot read image content; counting it without")
+			continue
 		}
 		for _, pm := range v.manifests {
 			for _, b := range pm.Blobs {
@@ -84,7 +89,7 @@ func (s *ImageService) imagesDiskSize(ctx context.Context) (int64, error) {
 		}
 		indexes, err := s.presentIndexes(ctx, rec.Target)
 		if err != nil {
-			return 0, err
+			log.G(ctx).WithError(err).WithField("image", rec.Name).Warn("cannot read image indexes; counting them without")
 		}
 		for _, d := range indexes {
 			addBlob(d)
