@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/docker/go-units"
+	"github.com/moby/moby/client"
 
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
@@ -46,7 +47,23 @@ func (e *dfEnv) diskTotal() int64 {
 func TestSystemDf(t *testing.T) {
 	t.Parallel()
 	e := newDfEnv(t)
-	total := units.HumanSize(float64(e.diskTotal()))
+	disk := e.diskTotal()
+	total := units.HumanSize(float64(disk))
+
+	// The Go SDK reads the same figures, exactly.
+	api, err := client.New(client.WithHost(e.d.Host()), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	du, err := api.DiskUsage(t.Context(), client.DiskUsageOptions{Images: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if du.Images.TotalSize != disk || du.Images.Reclaimable != disk-e.shared || du.Images.TotalCount != 3 {
+		t.Errorf("SDK images usage %+v, want total %d (the disk), reclaimable %d (dockerd sums Size − SharedSize: the total less the shared layer)",
+			du.Images, disk, disk-e.shared)
+	}
 
 	rows := lines(e.docker("system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}"))
 	want := []string{
