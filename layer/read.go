@@ -40,11 +40,6 @@ func (c archiveCompression) String() string {
 	return "uncompressed"
 }
 
-var (
-	bzip2Magic = []byte("BZh")
-	xzMagic    = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
-)
-
 // peekArchiveCompression tells how br's content is compressed from its first
 // bytes, without consuming them. An empty stream is an uncompressed (empty)
 // archive.
@@ -60,9 +55,9 @@ func peekArchiveCompression(br *bufio.Reader) (archiveCompression, error) {
 		return archiveZstd, nil
 	}
 	switch {
-	case bytes.HasPrefix(head, bzip2Magic):
+	case bytes.HasPrefix(head, []byte("BZh")):
 		return archiveBzip2, nil
-	case bytes.HasPrefix(head, xzMagic):
+	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
 		return archiveXz, nil
 	}
 	return archivePlain, nil
