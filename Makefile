@@ -12,11 +12,13 @@ build:
 	$(GO) build -o $(BERTHD) ./cmd/berthd
 	$(GO) build -o $(BIN)/demo-registry ./hack/demo-registry
 
-# Tools the tests need that Go modules cannot provide: the docker CLI and,
-# for the remote-mode tests, containerd. Installed only when missing.
+# Tools the tests need that Go modules cannot provide: the docker CLI,
+# containerd for the remote-mode tests, bzip2 to write the bzip2 archives
+# the import tests load. Installed only when missing.
 deps:
 	@command -v docker >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io; }
 	@command -v containerd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd; }
+	@command -v bzip2 >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bzip2; }
 
 # Fails when vendor/ is out of sync with go.mod ("inconsistent vendoring")
 # or misses a package: builds use vendor/ only, with no module proxy.
@@ -31,7 +33,7 @@ test: deps vendor-check build
 	$(GO) test -count=1 -timeout 40m -p 2 ./...
 
 test-unit: build
-	$(GO) test -count=1 ./api/... ./daemon/... ./distribution/... ./image/... ./testutil/...
+	$(GO) test -count=1 ./api/... ./daemon/... ./distribution/... ./image/... ./layer/... ./testutil/...
 
 test-integration: deps build
 	$(GO) test -count=1 -timeout 40m -v ./integration/... ./integration-cli/...

@@ -28,13 +28,13 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 		return nil, err
 	}
 	out := make([]imagetypes.Summary, 0, len(selected))
-	chains := make([][]digest.Digest, 0, len(selected))
+	views := make([]*imageView, 0, len(selected))
 	for _, sel := range selected {
 		out = append(out, summarize(sel, opts.Manifests))
-		chains = append(chains, chainIDsOf(sel.view))
+		views = append(views, sel.view)
 	}
 	if opts.SharedSize {
-		if err := setSharedSizes(ctx, out, chains, cache); err != nil {
+		if err := setSharedSizes(ctx, out, views, cache); err != nil {
 			return nil, err
 		}
 	}
@@ -94,19 +94,33 @@ func chainIDsOf(v *imageView) []digest.Digest {
 	return out
 }
 
-// setSharedSizes sets SharedSize: the usage of the snapshots an image shares
-// with at least one other listed image.
-func setSharedSizes(ctx context.Context, list []imagetypes.Summary, chains [][]digest.Digest, cache *usageCache) error {
-	users := map[digest.Digest]int{}
-	for _, ids := range chains {
-		for _, id := range ids {
-			users[id]++
+// setSharedSizes sets SharedSize, as dockerd: the usage of the snapshots
+// and the size of the blobs an image shares with at least one other listed
+// image.
+func setSharedSizes(ctx context.Context, list []imagetypes.Summary, views []*imageView, cache *usageCache) error {
+	chains := make([][]digest.Digest, len(views))
+	blobs := make([]map[digest.Digest]int64, len(views))
+	snapUsers := map[digest.Digest]int{}
+	blobUsers := map[digest.Digest]int{}
+	for i, v := range views {
+		chains[i] = chainIDsOf(v)
+		for _, id := range chains[i] {
+			snapUsers[id]++
+		}
+		blobs[i] = map[digest.Digest]int64{}
+		for _, pm := range v.manifests {
+			for _, b := range pm.Blobs {
+				blobs[i][b.Digest] = b.Size
+			}
+		}
+		for d := range blobs[i] {
+			blobUsers[d]++
 		}
 	}
 	for i, ids := range chains {
 		var shared int64
 		for _, id := range ids {
-			if users[id] < 2 {
+			if snapUsers[id] < 2 {
 				continue
 			}
 			n, _, err := cache.usage(ctx, id)
@@ -114,6 +128,11 @@ func setSharedSizes(ctx context.Context, list []imagetypes.Summary, chains [][]d
 				return err
 			}
 			shared += n
+		}
+		for d, size := range blobs[i] {
+			if blobUsers[d] > 1 {
+				shared += size
+			}
 		}
 		list[i].SharedSize = shared
 	}

@@ -30,6 +30,17 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 		Target: src.Target,
 		Labels: withoutNameLabels(src.Labels),
 	}
+	if err := s.putImage(ctx, rec); err != nil {
+		return err
+	}
+	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), s.eventLabels(ctx, src.Target))
+	return nil
+}
+
+// putImage creates or updates the record rec. An image the name pointed at
+// before stays as dangling when nothing else names it; the target's own
+// dangling record, if any, goes away (unless rec is that record).
+func (s *ImageService) putImage(ctx context.Context, rec c8dimages.Image) error {
 	old, err := s.images.Get(ctx, rec.Name)
 	if err != nil && !errdefs.IsNotFound(err) {
 		return err
@@ -40,13 +51,15 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	}
 	if moved {
 		if err := s.keepAsDangling(ctx, old); err != nil {
-			log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously tagged image as dangling")
+			log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously named image as dangling")
 		}
 	}
-	if err := s.removeDangling(ctx, src.Target.Digest); err != nil {
-		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the tagged image")
+	if IsDangling(rec) {
+		return nil
 	}
-	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), s.eventLabels(ctx, src.Target))
+	if err := s.removeDangling(ctx, rec.Target.Digest); err != nil {
+		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the named image")
+	}
 	return nil
 }
 

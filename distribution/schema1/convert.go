@@ -1,11 +1,9 @@
 package schema1
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/remotes"
@@ -17,6 +15,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/berth-dev/berth/daemon/config"
+	"github.com/berth-dev/berth/image"
 )
 
 // AnnotationSchema1Digest is set on the converted OCI manifest (and is the
@@ -113,10 +112,7 @@ func (c *Converter) Convert(ctx context.Context, m *Manifest) (ocispec.Descripto
 		Digest:    digest.FromBytes(manifestJSON),
 		Size:      int64(len(manifestJSON)),
 	}
-	labels := map[string]string{"containerd.io/gc.ref.content.config": config.Digest.String()}
-	for i, l := range layers {
-		labels["containerd.io/gc.ref.content.l."+strconv.Itoa(i)] = l.Digest.String()
-	}
+	labels := image.ManifestGCLabels(ocispec.Manifest{Config: config, Layers: layers})
 	if err := c.writeBlob(ctx, desc, manifestJSON, labels); err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("schema1: write image manifest: %w", err)
 	}
@@ -181,28 +177,7 @@ func (c *Converter) layerBlobs(ctx context.Context, order []digest.Digest) (map[
 // writeBlob stores data as desc with labels; if the blob already exists,
 // the labels are set on it.
 func (c *Converter) writeBlob(ctx context.Context, desc ocispec.Descriptor, data []byte, labels map[string]string) error {
-	ref := remotes.MakeRefKey(ctx, desc)
-	cw, err := content.OpenWriter(ctx, c.Store, content.WithRef(ref), content.WithDescriptor(desc))
-	if err != nil {
-		if !errdefs.IsAlreadyExists(err) {
-			return err
-		}
-		if len(labels) == 0 {
-			return nil
-		}
-		fields := make([]string, 0, len(labels))
-		for k := range labels {
-			fields = append(fields, "labels."+k)
-		}
-		_, err := c.Store.Update(ctx, content.Info{Digest: desc.Digest, Labels: labels}, fields...)
-		return err
-	}
-	defer cw.Close()
-	var opts []content.Opt
-	if len(labels) > 0 {
-		opts = append(opts, content.WithLabels(labels))
-	}
-	return content.Copy(ctx, cw, bytes.NewReader(data), desc.Size, desc.Digest, opts...)
+	return image.WriteBlob(ctx, c.Store, desc, data, labels)
 }
 
 func (c *Converter) emit(e ProgressEvent) {

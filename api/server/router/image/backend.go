@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
@@ -13,6 +14,7 @@ import (
 // Backend is the image service as the API sees it.
 type Backend interface {
 	PullImage(ctx context.Context, opts backend.PullOptions, out backend.ProgressWriter) error
+	ImportImage(ctx context.Context, opts backend.ImportOptions, out backend.ProgressWriter) (digest.Digest, error)
 	Images(ctx context.Context, opts backend.ListOptions) ([]image.Summary, error)
 	ImageInspect(ctx context.Context, name string, opts backend.InspectOptions) (*image.InspectResponse, error)
 	ImageHistory(ctx context.Context, name string, platform *ocispec.Platform) ([]image.HistoryResponseItem, error)

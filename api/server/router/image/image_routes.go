@@ -15,10 +15,10 @@ import (
 )
 
 func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
-	if r.Form.Get("fromSrc") != "" {
-		return errdefs.ErrNotImplemented.WithMessage("importing images is not supported by berthd yet")
-	}
 	img := r.Form.Get("fromImage")
+	if img == "" && r.Form.Get("fromSrc") != "" {
+		return ir.postImagesImport(ctx, w, r)
+	}
 	if img == "" {
 		return errdefs.ErrInvalidArgument.WithMessage("fromImage or fromSrc is required")
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/system"
 
+	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/api/types/filters"
 )
 
@@ -14,6 +15,7 @@ import (
 type Backend interface {
 	SystemVersion(ctx context.Context) system.VersionResponse
 	SystemInfo(ctx context.Context) (*system.Info, error)
+	SystemDiskUsage(ctx context.Context, opts backend.DiskUsageOptions) (*backend.DiskUsage, error)
 }
 
 // EventsBackend is the daemon's event log.

@@ -1,4 +1,5 @@
-// Package system routes /_ping, /version, /info and /events.
+// Package system routes /_ping, /version, /info, /events, /auth and
+// /system/df.
 package system
 
 import (
@@ -28,6 +29,7 @@ func (s *systemRouter) Routes() []router.Route {
 		router.NewRoute("GET", "/info", s.info),
 		router.NewRoute("GET", "/events", s.getEvents),
 		router.NewRoute("POST", "/auth", s.postAuth),
+		router.NewRoute("GET", "/system/df", s.getDiskUsage),
 	}
 }
 

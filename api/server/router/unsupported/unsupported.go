@@ -26,7 +26,6 @@ func (unsupportedRouter) Routes() []router.Route {
 		{"GET", "/images/search", "searching registries"},
 		{"POST", "/build", "building images"},
 		{"POST", "/commit", "committing containers"},
-		{"GET", "/system/df", "disk usage reports"},
 	}
 	out := make([]router.Route, 0, len(routes))
 	for _, r := range routes {

@@ -91,14 +91,18 @@ type collector struct {
 	namespace                string
 	resourceAttributesFilter attribute.Filter
 
-	mu                sync.Mutex // mu protects all members below from the concurrent access.
+	mu                sync.Mutex
 	disableTargetInfo bool
 	targetInfo        prometheus.Metric
 	metricFamilies    map[string]*dto.MetricFamily
-	resourceKeyVals   keyVals
-	metricNamer       otlptranslator.MetricNamer
-	labelNamer        otlptranslator.LabelNamer
-	unitNamer         otlptranslator.UnitNamer
+
+	resourceKeyValsOnce sync.Once
+	resourceKeyVals     keyVals
+	resourceKeyValsErr  error
+
+	metricNamer otlptranslator.MetricNamer
+	labelNamer  otlptranslator.LabelNamer
+	unitNamer   otlptranslator.UnitNamer
 
 	inst *observ.Instrumentation
 
@@ -178,7 +182,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	metrics := metricsPool.Get().(*metricdata.ResourceMetrics)
-	defer metricsPool.Put(metrics)
+	defer func() {
+		*metrics = metricdata.ResourceMetrics{} // erase fields to allow GC to collect them.
+		metricsPool.Put(metrics)
+	}()
 
 	endCollection := func(error) {}
 	if c.inst != nil {
@@ -226,11 +233,13 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- c.targetInfo
 	}
 
-	if c.resourceAttributesFilter != nil && len(c.resourceKeyVals.keys) == 0 {
-		e := c.createResourceAttributes(metrics.Resource)
-		if e != nil {
-			otel.Handle(e)
-			err = errors.Join(err, fmt.Errorf("failed to createResourceAttributes: %w", e))
+	if c.resourceAttributesFilter != nil {
+		c.resourceKeyValsOnce.Do(func() {
+			c.resourceKeyVals, c.resourceKeyValsErr = c.createResourceAttributes(metrics.Resource)
+		})
+		if c.resourceKeyValsErr != nil {
+			otel.Handle(c.resourceKeyValsErr)
+			err = errors.Join(err, fmt.Errorf("failed to createResourceAttributes: %w", c.resourceKeyValsErr))
 			return
 		}
 	}
@@ -242,7 +251,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			})
 			continue
 		}
-		n := len(c.resourceKeyVals.keys) + 2 // resource attrs + scope name + scope version
+		// resource attributes + scope attributes + scope name + scope version + scope schema url
+		n := len(c.resourceKeyVals.keys) + 3 + scopeMetrics.Scope.Attributes.Len()
 		kv := keyVals{
 			keys: make([]string, 0, n),
 			vals: make([]string, 0, n),
@@ -252,14 +262,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			kv.keys = append(kv.keys, scopeNameLabel, scopeVersionLabel, scopeSchemaLabel)
 			kv.vals = append(kv.vals, scopeMetrics.Scope.Name, scopeMetrics.Scope.Version, scopeMetrics.Scope.SchemaURL)
 
-			attrKeys, attrVals, e := getAttrs(scopeMetrics.Scope.Attributes, c.labelNamer)
+			attrKeys, attrVals, e := getScopeAttrs(scopeMetrics.Scope.Attributes, c.labelNamer)
 			if e != nil {
 				reportError(ch, nil, e)
-				err = errors.Join(err, fmt.Errorf("failed to getAttrs for ScopeMetrics %d: %w", j, e))
+				err = errors.Join(err, fmt.Errorf("failed to translate scope attributes for ScopeMetrics %d: %w", j, e))
 				continue
-			}
-			for i := range attrKeys {
-				attrKeys[i] = scopeLabelPrefix + attrKeys[i]
 			}
 			kv.keys = append(kv.keys, attrKeys...)
 			kv.vals = append(kv.vals, attrVals...)
@@ -451,7 +458,8 @@ func addExponentialHistogramMetric[N int64 | float64](
 			scale,
 			dp.ZeroThreshold,
 			dp.StartTime,
-			values...)
+			values...,
+		)
 		if e != nil {
 			reportError(ch, desc, e)
 			err = errors.Join(
@@ -617,7 +625,7 @@ func getAttrs(attrs attribute.Set, labelNamer otlptranslator.LabelNamer) ([]stri
 		for itr.Next() {
 			kv := itr.Attribute()
 			keys = append(keys, string(kv.Key))
-			values = append(values, kv.Value.Emit())
+			values = append(values, kv.Value.String())
 		}
 	} else {
 		// It sanitizes invalid characters and handles duplicate keys
@@ -631,10 +639,10 @@ func getAttrs(attrs attribute.Set, labelNamer otlptranslator.LabelNamer) ([]stri
 				return nil, nil, err
 			}
 			if _, ok := keysMap[key]; !ok {
-				keysMap[key] = []string{kv.Value.Emit()}
+				keysMap[key] = []string{kv.Value.String()}
 			} else {
 				// if the sanitized key is a duplicate, append to the list of keys
-				keysMap[key] = append(keysMap[key], kv.Value.Emit())
+				keysMap[key] = append(keysMap[key], kv.Value.String())
 			}
 		}
 		for key, vals := range keysMap {
@@ -644,6 +652,56 @@ func getAttrs(attrs attribute.Set, labelNamer otlptranslator.LabelNamer) ([]stri
 		}
 	}
 	return keys, values, nil
+}
+
+func getScopeAttrs(attrs attribute.Set, labelNamer otlptranslator.LabelNamer) ([]string, []string, error) {
+	keys := make([]string, 0, attrs.Len())
+	values := make([]string, 0, attrs.Len())
+	itr := attrs.Iter()
+
+	if labelNamer.UTF8Allowed {
+		for itr.Next() {
+			kv := itr.Attribute()
+			key := string(kv.Key)
+			if isReservedScopeLabel(key) {
+				continue
+			}
+			keys = append(keys, scopeLabelPrefix+key)
+			values = append(values, kv.Value.String())
+		}
+		return keys, values, nil
+	}
+
+	keysMap := make(map[string][]string)
+	for itr.Next() {
+		kv := itr.Attribute()
+		key, err := labelNamer.Build(string(kv.Key))
+		if err != nil {
+			// TODO(#7066) Handle this error better.
+			return nil, nil, err
+		}
+		if isReservedScopeLabel(key) {
+			continue
+		}
+		keysMap[key] = append(keysMap[key], kv.Value.String())
+	}
+
+	for key, vals := range keysMap {
+		keys = append(keys, scopeLabelPrefix+key)
+		slices.Sort(vals)
+		values = append(values, strings.Join(vals, ";"))
+	}
+
+	return keys, values, nil
+}
+
+func isReservedScopeLabel(key string) bool {
+	switch key {
+	case "name", "version", "schema_url":
+		return true
+	default:
+		return false
+	}
 }
 
 func (c *collector) createInfoMetric(name, description string, res *resource.Resource) (prometheus.Metric, error) {
@@ -719,18 +777,14 @@ func (c *collector) namingMetricType(m metricdata.Metrics) otlptranslator.Metric
 	return otlptranslator.MetricTypeUnknown
 }
 
-func (c *collector) createResourceAttributes(res *resource.Resource) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-
+func (c *collector) createResourceAttributes(res *resource.Resource) (keyVals, error) {
 	resourceAttrs, _ := res.Set().Filter(c.resourceAttributesFilter)
 	resourceKeys, resourceValues, err := getAttrs(resourceAttrs, c.labelNamer)
 	if err != nil {
-		return err
+		return keyVals{}, err
 	}
 
-	c.resourceKeyVals = keyVals{keys: resourceKeys, vals: resourceValues}
-	return nil
+	return keyVals{keys: resourceKeys, vals: resourceValues}, nil
 }
 
 func (c *collector) validateMetrics(name, description string, metricType *dto.MetricType) (drop bool, help string) {
@@ -812,7 +866,7 @@ func attributesToLabels(attrs []attribute.KeyValue, labelNamer otlptranslator.La
 		if err != nil {
 			return nil, err
 		}
-		labels[name] = attr.Value.Emit()
+		labels[name] = attr.Value.String()
 	}
 	return labels, nil
 }
