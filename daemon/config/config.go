@@ -17,6 +17,7 @@ const (
 	DefaultContainerdNamespace    = "moby"
 	DefaultSnapshotter            = "overlayfs"
 	DefaultMaxConcurrentDownloads = 3
+	DefaultMaxConcurrentUploads   = 5
 	DefaultLogLevel               = "info"
 )
 
@@ -31,6 +32,7 @@ type Config struct {
 	ContainerdNamespace    string   `json:"containerd-namespace,omitempty"`
 	Snapshotter            string   `json:"snapshotter,omitempty"`
 	MaxConcurrentDownloads int      `json:"max-concurrent-downloads,omitempty"`
+	MaxConcurrentUploads   int      `json:"max-concurrent-uploads,omitempty"`
 	Group                  string   `json:"group,omitempty"`
 	Pidfile                string   `json:"pidfile,omitempty"`
 	LogLevel               string   `json:"log-level,omitempty"`
@@ -48,6 +50,7 @@ func New() *Config {
 		ContainerdNamespace:    DefaultContainerdNamespace,
 		Snapshotter:            DefaultSnapshotter,
 		MaxConcurrentDownloads: DefaultMaxConcurrentDownloads,
+		MaxConcurrentUploads:   DefaultMaxConcurrentUploads,
 		LogLevel:               DefaultLogLevel,
 	}
 }
@@ -67,6 +70,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConcurrentDownloads < 1 {
 		return fmt.Errorf("invalid max-concurrent-downloads %d: it must be at least 1", c.MaxConcurrentDownloads)
+	}
+	if c.MaxConcurrentUploads < 1 {
+		return fmt.Errorf("invalid max-concurrent-uploads %d: it must be at least 1", c.MaxConcurrentUploads)
 	}
 	switch c.Snapshotter {
 	case "overlayfs", "native":
