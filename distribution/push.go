@@ -2,13 +2,9 @@ package distribution
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
-	"github.com/containerd/containerd/v2/pkg/labels"
-	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/registry"
 )
 
@@ -56,52 +52,4 @@ func TranslatePushError(err error) error {
 		return nil
 	}
 	return translateRegistryError(err)
-}
-
-// MountSource is a repository of a registry a blob was pulled from or pushed
-// to, as the distribution-source labels record it.
-type MountSource struct {
-	// Host is the registry host without port, as containerd records it.
-	Host string
-	// Repository is the path within the registry ("library/busybox").
-	Repository string
-}
-
-// MountSources reads the containerd.io/distribution.source.<host> labels of
-// a blob (each a comma-separated list of repositories).
-func MountSources(blobLabels map[string]string) []MountSource {
-	var out []MountSource
-	for k, v := range blobLabels {
-		host, ok := strings.CutPrefix(k, labels.LabelDistributionSource+".")
-		if !ok {
-			continue
-		}
-		for _, repo := range strings.Split(v, ",") {
-			if repo != "" {
-				out = append(out, MountSource{Host: host, Repository: repo})
-			}
-		}
-	}
-	return out
-}
-
-// CanMountInto reports whether a blob from src can be cross-repository
-// mounted when pushing to target: only within the same registry (ports are
-// not part of the label, as containerd records it).
-func (src MountSource) CanMountInto(target reference.Named) bool {
-	return src.Host == sourceHost(target)
-}
-
-// Label is the label that records src on a blob.
-func (src MountSource) Label() (key, value string) {
-	return labels.LabelDistributionSource + "." + src.Host, src.Repository
-}
-
-// sourceHost is the host part of a distribution-source label key for ref.
-func sourceHost(ref reference.Named) string {
-	u, err := url.Parse("dummy://" + reference.Domain(ref))
-	if err != nil {
-		return reference.Domain(ref)
-	}
-	return u.Hostname()
 }

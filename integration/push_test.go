@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,19 +22,25 @@ import (
 )
 
 // slowUploads puts a proxy in front of reg that reads upload bodies at
-// about 2 MB/s, so a push is slow enough to be seen in flight.
-func slowUploads(t *testing.T, reg *registry.Registry) string {
+// about 2 MB/s, so a push is slow enough to be seen in flight. It returns
+// the proxy's host and a function giving the most uploads seen at once.
+func slowUploads(t *testing.T, reg *registry.Registry) (string, func() int64) {
 	t.Helper()
 	target, _ := url.Parse(reg.URL())
 	proxy := httputil.NewSingleHostReverseProxy(target)
+	var inFlight, most atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
 			r.Body = &throttled{r: r.Body}
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
 		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+	return strings.TrimPrefix(srv.URL, "http://"), most.Load
 }
 
 type throttled struct{ r io.ReadCloser }
@@ -69,7 +76,7 @@ func rawMessages(t *testing.T, body io.Reader) []map[string]any {
 func TestPushStream(t *testing.T) {
 	// Another registry than the source: mounts would skip the upload.
 	reg := registry.Start(t)
-	host := slowUploads(t, registry.Start(t))
+	host, _ := slowUploads(t, registry.Start(t))
 	d := berthd.Start(t)
 	e := &imgEnv{t: t, reg: reg, d: d}
 	e.ctx = t.Context()
@@ -178,5 +185,42 @@ func TestPushRequestErrors(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || len(msgs) == 0 || msgs[len(msgs)-1]["aux"] == nil {
 		t.Errorf("v1.44 push with a platform: %d %v", resp.StatusCode, msgs)
+	}
+}
+
+// TestPushMaxConcurrentUploads: --max-concurrent-uploads caps the blobs a
+// push sends at once; dockerd's default (5) lets several go together.
+func TestPushMaxConcurrentUploads(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		most, max int64
+	}{
+		{[]string{"--max-concurrent-uploads", "1"}, 1, 1},
+		{nil, 2, 5},
+	} {
+		reg := registry.Start(t)
+		host, most := slowUploads(t, registry.Start(t))
+		d := berthd.Start(t, tc.args...)
+		api, err := client.New(client.WithHost(d.Host()), client.WithAPIVersionNegotiation())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &imgEnv{t: t, ctx: t.Context(), reg: reg, d: d, api: api}
+		img := fixtures.Image{Layers: []fixtures.Layer{{Seed: 420, Size: 256 << 10}, {Seed: 421, Size: 256 << 10}, {Seed: 422, Size: 256 << 10}}}
+		e.pushPull("conc/app", "1", img)
+		if _, err := api.ImageTag(e.ctx, client.ImageTagOptions{Source: e.ref("conc/app", "1"), Target: host + "/conc/app:1"}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := api.ImagePush(e.ctx, host+"/conc/app:1", client.ImagePushOptions{RegistryAuth: "e30="})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := resp.Wait(e.ctx); err != nil {
+			t.Fatalf("push %v: %v", tc.args, err)
+		}
+		if got := most(); got < tc.most || got > tc.max {
+			t.Errorf("berthd %v: %d uploads at once, want %d to %d", tc.args, got, tc.most, tc.max)
+		}
+		api.Close()
 	}
 }
