@@ -82,8 +82,9 @@ func TestDistributionInspect(t *testing.T) {
 	}
 }
 
-// TestDistributionInspectErrors: unknown tags and repositories are 404s,
-// a bare image ID is dockerd's 500, a malformed name a 400.
+// TestDistributionInspectErrors: unknown tags and repositories are 404s, a
+// schema 1 image dockerd's 400 notice, a bare image ID dockerd's 500, a
+// malformed name a 400.
 func TestDistributionInspectErrors(t *testing.T) {
 	e := newImgEnv(t)
 	if _, err := fixtures.Push(e.ctx, e.reg.Host(), "die/app", "v1", seedImage(510)); err != nil {
@@ -96,6 +97,15 @@ func TestDistributionInspectErrors(t *testing.T) {
 	_, err = e.api.DistributionInspect(e.ctx, e.ref("die/none", "v1"), client.DistributionInspectOptions{})
 	if !cerrdefs.IsNotFound(err) {
 		t.Errorf("unknown repository: %v", err)
+	}
+	if _, err := fixtures.PushSchema1(e.ctx, e.reg.Host(), "die/old", "v1", fixtures.Schema1Image{
+		Layers: []fixtures.Layer{{Seed: 511, Size: 4 << 10}},
+	}, e.reg); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.api.DistributionInspect(e.ctx, e.ref("die/old", "v1"), client.DistributionInspectOptions{})
+	if !cerrdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "schema 1 support has been removed. Suggest the author of "+e.ref("die/old", "v1")) {
+		t.Errorf("schema 1: %v", err)
 	}
 	status, body := e.raw(http.MethodGet, "/distribution/"+strings.Repeat("a", 64)+"/json", nil)
 	if status != http.StatusInternalServerError || !strings.Contains(body, "no manifest found for full image ID") {
