@@ -322,3 +322,20 @@ func TestPushEvent(t *testing.T) {
 		t.Errorf("events %q, want [%q]", got, want)
 	}
 }
+
+// TestPushDenied: a registry that refuses the upload with DENIED is shown
+// in dockerd's words.
+func TestPushDenied(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	e.pushPull("src/app", "1", smallImage(340))
+	target := e.ref("locked/app", "1")
+	e.docker("tag", e.ref("src/app", "1"), target)
+	// Uploads and mounts into locked/app are refused.
+	e.reg.FailPath("/v2/locked/app/blobs/uploads/", http.StatusForbidden,
+		`{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`)
+	stderr := e.dockerFail("push", target)
+	if !strings.Contains(stderr, "error from registry: requested access to the resource is denied") {
+		t.Errorf("denied push: %s", stderr)
+	}
+}
