@@ -146,10 +146,10 @@ func (s *ImageService) pushRef(ctx context.Context, ref reference.Named, opts ba
 	if err != nil && errdefs.IsNotFound(err) && images.IsIndexType(target.MediaType) && opts.Platform == nil {
 		// Part of the index is missing: push the one manifest dockerd
 		// would pick instead.
-		var picked ocispec.Descriptor
-		if picked, err = s.pushTarget(ctx, img, nil); err != nil {
+		picked, perr := s.pushTarget(ctx, img, nil)
+		if perr != nil {
 			progress.finish(ctx)
-			return err
+			return perr
 		}
 		if picked.Digest != target.Digest {
 			progress.markUnavailable()
