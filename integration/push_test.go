@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	regtypes "github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client"
 
 	"github.com/berth-dev/berth/testutil/berthd"
@@ -22,26 +21,36 @@ import (
 	"github.com/berth-dev/berth/testutil/registry"
 )
 
-// slowUploads puts a proxy in front of reg that reads upload bodies at
-// about 2 MB/s, so a push is slow enough to be seen in flight. It returns
-// the proxy's host and a function giving the most uploads seen at once.
-func slowUploads(t *testing.T, reg *registry.Registry) (string, func() int64) {
+// uploadProxy puts a proxy in front of reg that calls onUpload for each
+// blob upload (PUT) before passing it on; it returns the proxy's host.
+func uploadProxy(t *testing.T, reg *registry.Registry, onUpload func(r *http.Request) (done func())) string {
 	t.Helper()
 	target, _ := url.Parse(reg.URL())
 	proxy := httputil.NewSingleHostReverseProxy(target)
-	var inFlight, most atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
-			r.Body = &throttled{r: r.Body}
-			n := inFlight.Add(1)
-			defer inFlight.Add(-1)
-			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-			}
+			defer onUpload(r)()
 		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://"), most.Load
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// slowUploads is an uploadProxy that reads upload bodies at about 2 MB/s,
+// so a push is slow enough to be seen in flight. It also returns a
+// function giving the most uploads seen at once.
+func slowUploads(t *testing.T, reg *registry.Registry) (string, func() int64) {
+	t.Helper()
+	var inFlight, most atomic.Int64
+	host := uploadProxy(t, reg, func(r *http.Request) func() {
+		r.Body = &throttled{r: r.Body}
+		n := inFlight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		return func() { inFlight.Add(-1) }
+	})
+	return host, most.Load
 }
 
 type throttled struct{ r io.ReadCloser }
@@ -226,56 +235,59 @@ func TestPushMaxConcurrentUploads(t *testing.T) {
 	}
 }
 
-// TestPushTokens: X-Registry-Auth with an identity token (a refresh token)
-// or a registry token pushes as with a password; a registry token without
-// push access is refused in the stream with the registry's words.
-func TestPushTokens(t *testing.T) {
-	e := newAuthEnv(t, registry.WithTokenAuth(authUser, authPass, registry.AnonymousNoAccess))
-	host := e.reg.Host()
-	pullAuth := encodeAuth(t, regtypes.AuthConfig{Username: authUser, Password: authPass, ServerAddress: host})
-	resp, err := e.api.ImagePull(t.Context(), e.ref("priv/app", "v1"), client.ImagePullOptions{RegistryAuth: pullAuth})
-	if err != nil || resp.Wait(t.Context()) != nil {
-		t.Fatalf("pull: %v", err)
+// TestPushHoldsItsContent: removing the image while its push runs does not
+// take the content from under the push (it runs under a lease); the
+// content goes once the push is over.
+func TestPushHoldsItsContent(t *testing.T) {
+	reg := registry.Start(t)
+	started := make(chan struct{}, 10)
+	gate := make(chan struct{})
+	host := uploadProxy(t, registry.Start(t), func(*http.Request) func() {
+		started <- struct{}{}
+		<-gate
+		return func() {}
+	})
+	d := berthd.Start(t, "--max-concurrent-uploads", "1")
+	api, err := client.New(client.WithHost(d.Host()), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
 	}
-	push := func(tag string, auth regtypes.AuthConfig) (string, error) {
-		target := e.ref("priv/pushed", tag)
-		if _, err := e.api.ImageTag(t.Context(), client.ImageTagOptions{Source: e.ref("priv/app", "v1"), Target: target}); err != nil {
+	defer api.Close()
+	e := &imgEnv{t: t, ctx: t.Context(), reg: reg, d: d, api: api}
+	img := fixtures.Image{Layers: []fixtures.Layer{{Seed: 430, Size: 64 << 10}, {Seed: 431, Size: 64 << 10}, {Seed: 432, Size: 64 << 10}}}
+	built := e.pushPull("hold/app", "1", img)
+	target := host + "/hold/app:1"
+	if _, err := api.ImageTag(e.ctx, client.ImageTagOptions{Source: e.ref("hold/app", "1"), Target: target}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		resp, err := api.ImagePush(e.ctx, target, client.ImagePushOptions{RegistryAuth: "e30="})
+		if err == nil {
+			err = resp.Wait(e.ctx)
+		}
+		done <- err
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("push ended before its first upload: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("no upload started")
+	}
+	for _, name := range []string{target, e.ref("hold/app", "1")} {
+		if _, err := api.ImageRemove(e.ctx, name, client.ImageRemoveOptions{Force: true}); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := e.api.ImagePush(t.Context(), target, client.ImagePushOptions{RegistryAuth: encodeAuth(t, auth)})
-		if err != nil {
-			return "", err
-		}
-		defer resp.Close()
-		var last string
-		for m, err := range resp.JSONMessages(t.Context()) {
-			if err != nil {
-				return last, err
-			}
-			if m.Error != nil {
-				return last, m.Error
-			}
-			if m.Status != "" {
-				last = m.Status
-			}
-		}
-		return last, nil
 	}
-	scope := "repository:priv/pushed:pull,push"
-	cases := []struct {
-		tag  string
-		auth regtypes.AuthConfig
-	}{
-		{"identity", regtypes.AuthConfig{IdentityToken: e.tokenFromIssuer(t, true, scope), ServerAddress: host}},
-		{"registry", regtypes.AuthConfig{RegistryToken: e.tokenFromIssuer(t, false, scope), ServerAddress: host}},
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatalf("push after the image was removed: %v", err)
 	}
-	for _, tc := range cases {
-		if last, err := push(tc.tag, tc.auth); err != nil || !strings.HasPrefix(last, tc.tag+": digest: "+e.img.Digest.String()) {
-			t.Errorf("push with a %s token: last status %q, %v", tc.tag, last, err)
-		}
-	}
-	pullOnly := regtypes.AuthConfig{RegistryToken: e.tokenFromIssuer(t, false, "repository:priv/pushed:pull"), ServerAddress: host}
-	if _, err := push("pullonly", pullOnly); err == nil || err.Error() != "error from registry: authentication required" {
-		t.Errorf("push with a pull-only registry token: %v", err)
+	// Pulled back from the registry it went to: the same manifest.
+	e.pull(target, nil)
+	inspect, err := api.ImageInspect(e.ctx, target)
+	if err != nil || len(inspect.RepoDigests) != 1 || !strings.HasSuffix(inspect.RepoDigests[0], "@"+built.Digest.String()) {
+		t.Errorf("pulled back: %+v %v, want digest %s", inspect.RepoDigests, err, built.Digest)
 	}
 }
