@@ -3,6 +3,7 @@ package images
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
@@ -30,11 +31,15 @@ func (s *ImageService) pushTarget(ctx context.Context, img images.Image, want *o
 		match = platforms.OnlyStrict(*want)
 	}
 	anyMissing := false
+	var missing []string // platforms whose content is incomplete
 	var complete []*platformManifest
 	var best *platformManifest
 	for _, pm := range list {
 		if !pm.Available {
 			anyMissing = true
+			if pm.Kind != imagetypes.ManifestKindAttestation {
+				missing = append(missing, platforms.FormatAll(pm.Platform))
+			}
 			continue
 		}
 		if pm.Kind == imagetypes.ManifestKindAttestation || !match.Match(pm.Platform) {
@@ -47,7 +52,7 @@ func (s *ImageService) pushTarget(ctx context.Context, img images.Image, want *o
 	}
 	switch {
 	case len(complete) == 0:
-		return ocispec.Descriptor{}, errNoPushPlatform(img, want)
+		return ocispec.Descriptor{}, errNoPushPlatform(img, want, missing)
 	case want != nil && len(complete) == 1:
 		return complete[0].Desc, nil
 	case want != nil:
@@ -63,14 +68,19 @@ func (s *ImageService) pushTarget(ctx context.Context, img images.Image, want *o
 }
 
 // errNoPushPlatform is dockerd's error for an image without a complete
-// manifest to push.
-func errNoPushPlatform(img images.Image, want *ocispec.Platform) error {
-	what := "any platform"
-	if want != nil {
-		what = fmt.Sprintf("the specified platform (%s)", platforms.FormatAll(*want))
+// manifest to push; without a requested platform it also names the
+// platforms whose content is not all present.
+func errNoPushPlatform(img images.Image, want *ocispec.Platform, missing []string) error {
+	msg := fmt.Sprintf("image with reference %s was found but does not provide ", image.FamiliarName(img.Name))
+	switch {
+	case want != nil:
+		msg += fmt.Sprintf("the specified platform (%s)", platforms.FormatAll(*want))
+	case len(missing) > 0:
+		msg += fmt.Sprintf("any platform (content missing locally for %s)", strings.Join(missing, ", "))
+	default:
+		msg += "any platform"
 	}
-	return errdefs.ErrNotFound.WithMessage(fmt.Sprintf("image with reference %s was found but does not provide %s",
-		image.FamiliarName(img.Name), what))
+	return errdefs.ErrNotFound.WithMessage(msg)
 }
 
 // preferHost matches every platform and orders the host's first.

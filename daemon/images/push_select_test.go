@@ -39,7 +39,7 @@ func TestPushTarget(t *testing.T) {
 		{"one present", []string{"linux/riscv64"}, nil, "linux/riscv64", ""},
 		{"host among two", []string{host, "linux/s390x"}, nil, host, ""},
 		{"two foreign", []string{"linux/s390x", "linux/riscv64"}, nil, "", "multiple matching manifests found but no specific platform requested"},
-		{"none present", nil, nil, "", "was found but does not provide any platform"},
+		{"none present", nil, nil, "", "was found but does not provide any platform (content missing locally for " + host + ", linux/s390x, linux/riscv64)"},
 		{"requested present", []string{"linux/s390x", "linux/riscv64"}, p("linux/s390x"), "linux/s390x", ""},
 		{"requested of all", []string{host, "linux/s390x", "linux/riscv64"}, p("linux/riscv64"), "linux/riscv64", ""},
 		{"requested absent", []string{host}, p("linux/s390x"), "", "does not provide the specified platform (linux/s390x)"},
