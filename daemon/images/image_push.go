@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/containerd/errdefs"
@@ -25,11 +23,8 @@ import (
 	"github.com/berth-dev/berth/distribution"
 )
 
-// pushLeaseExpiry bounds a push lease left behind by a crash; a running
-// berthd deletes the lease when the push ends.
-const pushLeaseExpiry = 24 * time.Hour
-
-// pushLeaseLabel marks push leases.
+// pushLeaseLabel marks push leases (24 hours at most, as dockerd's; a
+// running berthd deletes the lease when the push ends).
 const pushLeaseLabel = "berth.push.reference"
 
 // pushResult is the aux message after each pushed tag (the graphdriver
@@ -117,11 +112,11 @@ func (s *ImageService) localTags(ctx context.Context, repo reference.Named) ([]r
 
 // pushRef pushes one tag under a lease that holds its content.
 func (s *ImageService) pushRef(ctx context.Context, ref reference.Named, opts backend.PushOptions, out backend.ProgressWriter) error {
-	ctx, release, err := s.startPushLease(ctx, ref.String())
+	ctx, release, err := s.startLease(ctx, pushLeaseLabel, ref.String())
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer release(false)
 	img, err := s.images.Get(ctx, ref.String())
 	if err != nil {
 		if errdefs.IsNotFound(err) {
@@ -209,39 +204,13 @@ func (s *ImageService) recordPushSource(ctx context.Context, ref reference.Named
 		log.G(ctx).WithError(err).Warn("failed to record the push's distribution source")
 		return
 	}
-	handler := images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
-		if _, err := s.content.Info(ctx, desc.Digest); err != nil {
-			if errdefs.IsNotFound(err) {
-				return nil, images.ErrSkipDesc
-			}
-			return nil, err
-		}
-		if _, err := appendSource(ctx, desc); err != nil {
-			return nil, err
-		}
-		children, err := images.Children(ctx, s.content, desc)
-		if errdefs.IsNotFound(err) {
-			return nil, images.ErrSkipDesc
-		}
-		return children, err
+	err = s.walkPresent(ctx, target, func(ctx context.Context, desc ocispec.Descriptor) error {
+		_, err := appendSource(ctx, desc)
+		return err
 	})
-	if err := images.Walk(ctx, handler, target); err != nil {
+	if err != nil {
 		log.G(ctx).WithError(err).Warn("failed to record the push's distribution source")
 	}
-}
-
-// startPushLease creates the lease a push runs under; release deletes it.
-func (s *ImageService) startPushLease(ctx context.Context, ref string) (context.Context, func(), error) {
-	l, err := s.leases.Create(ctx, leases.WithRandomID(), leases.WithExpiration(pushLeaseExpiry), leases.WithLabel(pushLeaseLabel, ref))
-	if err != nil {
-		return ctx, nil, err
-	}
-	release := func() {
-		if err := s.leases.Delete(context.WithoutCancel(ctx), l); err != nil && !errdefs.IsNotFound(err) {
-			log.G(ctx).WithError(err).WithField("lease", l.ID).Warn("failed to delete the push lease")
-		}
-	}
-	return leases.WithLease(ctx, l.ID), release, nil
 }
 
 // writeAux sends an aux message, as dockerd: with an empty progressDetail.
