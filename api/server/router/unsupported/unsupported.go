@@ -1,6 +1,6 @@
 // Package unsupported answers Engine API endpoints berthd does not implement
-// with a clear 501, so `docker save` and friends say what is
-// missing instead of "page not found".
+// with a clear 501, so `docker save` and friends say what is missing
+// instead of "page not found".
 package unsupported
 
 import (
