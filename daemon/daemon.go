@@ -15,6 +15,7 @@ import (
 
 	apiserver "github.com/berth-dev/berth/api/server"
 	"github.com/berth-dev/berth/api/server/router/container"
+	distributionrouter "github.com/berth-dev/berth/api/server/router/distribution"
 	imagerouter "github.com/berth-dev/berth/api/server/router/image"
 	"github.com/berth-dev/berth/api/server/router/system"
 	"github.com/berth-dev/berth/api/server/router/unsupported"
@@ -82,6 +83,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		Registries:             d.registries,
 		Events:                 d.events,
 		MaxConcurrentDownloads: cfg.MaxConcurrentDownloads,
+		MaxConcurrentUploads:   cfg.MaxConcurrentUploads,
 		Env:                    os.Getenv,
 	})
 	if err := d.images.RemoveStalePullLeases(ctx); err != nil {
@@ -90,6 +92,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 	d.server = apiserver.New(apiserver.Config{Version: Version},
 		system.NewRouter(d, d.events, d.registries),
 		imagerouter.NewRouter(d.images),
+		distributionrouter.NewRouter(d.images),
 		container.NewRouter(d.images),
 		unsupported.NewRouter(),
 	)

@@ -63,6 +63,7 @@ func newCommand() *cobra.Command {
 	f.StringVar(&cfg.ContainerdNamespace, "containerd-namespace", cfg.ContainerdNamespace, "containerd namespace to use")
 	f.StringVar(&cfg.Snapshotter, "snapshotter", cfg.Snapshotter, "Snapshotter to unpack images into (overlayfs or native; with --containerd, any it has loaded)")
 	f.IntVar(&cfg.MaxConcurrentDownloads, "max-concurrent-downloads", cfg.MaxConcurrentDownloads, "Maximum concurrent layer downloads, across all pulls")
+	f.IntVar(&cfg.MaxConcurrentUploads, "max-concurrent-uploads", cfg.MaxConcurrentUploads, "Maximum concurrent blob uploads, across all pushes")
 	f.StringVarP(&cfg.Group, "group", "G", "", "Group for the unix socket")
 	f.StringVarP(&cfg.Pidfile, "pidfile", "p", "", "Path to use for the daemon PID file")
 	f.StringVarP(&cfg.LogLevel, "log-level", "l", cfg.LogLevel, `Logging level ("debug"|"info"|"warn"|"error"|"fatal")`)

@@ -23,6 +23,7 @@ const (
 	DefaultSnapshotter = storage.DefaultSnapshotter
 	// DefaultMaxConcurrentDownloads is dockerd's max-concurrent-downloads.
 	DefaultMaxConcurrentDownloads = 3
+	DefaultMaxConcurrentUploads   = 5
 	DefaultLogLevel               = "info"
 )
 
@@ -37,6 +38,7 @@ type Config struct {
 	ContainerdNamespace    string   `json:"containerd-namespace,omitempty"`
 	Snapshotter            string   `json:"snapshotter,omitempty"`
 	MaxConcurrentDownloads int      `json:"max-concurrent-downloads,omitempty"`
+	MaxConcurrentUploads   int      `json:"max-concurrent-uploads,omitempty"`
 	Group                  string   `json:"group,omitempty"`
 	Pidfile                string   `json:"pidfile,omitempty"`
 	LogLevel               string   `json:"log-level,omitempty"`
@@ -54,6 +56,7 @@ func New() *Config {
 		ContainerdNamespace:    DefaultContainerdNamespace,
 		Snapshotter:            DefaultSnapshotter,
 		MaxConcurrentDownloads: DefaultMaxConcurrentDownloads,
+		MaxConcurrentUploads:   DefaultMaxConcurrentUploads,
 		LogLevel:               DefaultLogLevel,
 	}
 }
@@ -73,6 +76,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConcurrentDownloads < 1 {
 		return fmt.Errorf("invalid max-concurrent-downloads %d: it must be at least 1", c.MaxConcurrentDownloads)
+	}
+	if c.MaxConcurrentUploads < 1 {
+		return fmt.Errorf("invalid max-concurrent-uploads %d: it must be at least 1", c.MaxConcurrentUploads)
 	}
 	// What the storage can do: overlayfs or native when embedded, any
 	// snapshotter a running containerd has.

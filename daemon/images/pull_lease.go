@@ -25,10 +25,16 @@ const pullLeaseLabel = "berth.pull.reference"
 // returned release deletes it; after a failed or cancelled pull it deletes
 // synchronously so garbage collection frees what the pull left at once.
 func (s *ImageService) startPullLease(ctx context.Context, ref string) (context.Context, func(failed bool), error) {
+	return s.startLease(ctx, pullLeaseLabel, ref)
+}
+
+// startLease creates a lease labelled label=ref that expires after
+// pullLeaseExpiry at the latest (pushes use it too).
+func (s *ImageService) startLease(ctx context.Context, label, ref string) (context.Context, func(failed bool), error) {
 	l, err := s.leases.Create(ctx,
 		leases.WithRandomID(),
 		leases.WithExpiration(pullLeaseExpiry),
-		leases.WithLabel(pullLeaseLabel, ref),
+		leases.WithLabel(label, ref),
 	)
 	if err != nil {
 		return ctx, nil, err
@@ -39,7 +45,7 @@ func (s *ImageService) startPullLease(ctx context.Context, ref string) (context.
 			opts = append(opts, leases.SynchronousDelete)
 		}
 		if err := s.leases.Delete(context.WithoutCancel(ctx), l, opts...); err != nil && !errdefs.IsNotFound(err) {
-			log.G(ctx).WithError(err).WithField("lease", l.ID).Warn("failed to delete the pull lease")
+			log.G(ctx).WithError(err).WithField("lease", l.ID).Warn("failed to delete the lease")
 		}
 	}
 	return leases.WithLease(ctx, l.ID), release, nil
@@ -53,23 +59,9 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Imag
 		return nil
 	}
 	l := leases.Lease{ID: leaseID}
-	handler := c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
-		if _, err := s.content.Info(ctx, desc.Digest); err != nil {
-			if errdefs.IsNotFound(err) {
-				return nil, c8dimages.ErrSkipDesc
-			}
-			return nil, err
-		}
-		if err := s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"}); err != nil {
-			return nil, err
-		}
-		children, err := c8dimages.Children(ctx, s.content, desc)
-		if err != nil && errdefs.IsNotFound(err) {
-			return nil, nil
-		}
-		return children, err
+	return s.walkPresent(ctx, img.Target, func(ctx context.Context, desc ocispec.Descriptor) error {
+		return s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"})
 	})
-	return c8dimages.Walk(ctx, handler, img.Target)
 }
 
 // RemoveStalePullLeases deletes the pull leases a previous berthd left when

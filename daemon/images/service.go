@@ -1,5 +1,5 @@
-// Package images is berth's image service: one file per verb (pull, list,
-// inspect, history, tag, delete, prune, import, disk usage), all on a
+// Package images is berth's image service: one file per verb (pull, push,
+// list, inspect, history, tag, delete, prune, import, disk usage), all on a
 // containerd client that is either embedded or remote — the service cannot
 // tell which.
 package images
@@ -45,6 +45,8 @@ type Config struct {
 	// MaxConcurrentDownloads caps layer downloads across all pulls;
 	// 0 means config.DefaultMaxConcurrentDownloads.
 	MaxConcurrentDownloads int
+	// MaxConcurrentUploads caps blob uploads across all pushes.
+	MaxConcurrentUploads int
 	// Env looks up berthd's environment (os.Getenv in production), for
 	// DOCKER_ENABLE_DEPRECATED_PULL_SCHEMA_1_IMAGE.
 	Env func(string) string
@@ -64,6 +66,8 @@ type ImageService struct {
 
 	// downloads is the daemon-wide cap on concurrent layer downloads.
 	downloads *semaphore.Weighted
+	// uploads is the daemon-wide cap on concurrent blob uploads.
+	uploads *semaphore.Weighted
 	// unpacks caps concurrent layer applies across all pulls.
 	unpacks *semaphore.Weighted
 	// pruning is set while an image prune runs (one at a time).
@@ -75,6 +79,10 @@ func New(cfg Config) *ImageService {
 	n := cfg.MaxConcurrentDownloads
 	if n < 1 {
 		n = config.DefaultMaxConcurrentDownloads
+	}
+	up := cfg.MaxConcurrentUploads
+	if up < 1 {
+		up = config.DefaultMaxConcurrentUploads
 	}
 	env := cfg.Env
 	if env == nil {
@@ -92,6 +100,7 @@ func New(cfg Config) *ImageService {
 		events:      cfg.Events,
 		env:         env,
 		downloads:   semaphore.NewWeighted(int64(n)),
+		uploads:     semaphore.NewWeighted(int64(up)),
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 	}
 }

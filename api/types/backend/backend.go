@@ -49,3 +49,17 @@ type DeleteOptions struct {
 	Force   bool
 	NoPrune bool
 }
+
+// PushOptions is one POST /images/{name}/push.
+type PushOptions struct {
+	// Image is the repository as the client sent it (e.g. "docker.io/library/alpine").
+	Image string
+	// Tag is the tag to push; empty pushes every local tag of the repository.
+	Tag string
+	// Platform selects one manifest of a multi-platform image (API >= 1.46).
+	Platform *ocispec.Platform
+	// Auth is the decoded X-Registry-Auth, nil when absent.
+	Auth *registry.AuthConfig
+	// MetaHeaders are X-Meta-* headers forwarded to the registry.
+	MetaHeaders map[string][]string
+}

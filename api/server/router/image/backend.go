@@ -15,6 +15,7 @@ import (
 type Backend interface {
 	PullImage(ctx context.Context, opts backend.PullOptions, out backend.ProgressWriter) error
 	ImportImage(ctx context.Context, opts backend.ImportOptions, out backend.ProgressWriter) (digest.Digest, error)
+	PushImage(ctx context.Context, opts backend.PushOptions, out backend.ProgressWriter) error
 	Images(ctx context.Context, opts backend.ListOptions) ([]image.Summary, error)
 	ImageInspect(ctx context.Context, name string, opts backend.InspectOptions) (*image.InspectResponse, error)
 	ImageHistory(ctx context.Context, name string, platform *ocispec.Platform) ([]image.HistoryResponseItem, error)

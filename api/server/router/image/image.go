@@ -22,6 +22,7 @@ func (ir *imageRouter) Routes() []router.Route {
 		router.NewRoute("GET", "/images/{name:.*}/json", ir.getImagesByName),
 		router.NewRoute("GET", "/images/{name:.*}/history", ir.getImagesHistory),
 		router.NewRoute("POST", "/images/{name:.*}/tag", ir.postImagesTag),
+		router.NewRoute("POST", "/images/{name:.*}/push", ir.postImagesPush),
 		router.NewRoute("DELETE", "/images/{name:.*}", ir.deleteImages),
 	}
 }

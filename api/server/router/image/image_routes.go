@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
-	"github.com/moby/moby/api/pkg/authconfig"
-	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/client/pkg/versions"
 
+	"github.com/berth-dev/berth/api/server"
 	"github.com/berth-dev/berth/api/server/httputils"
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/api/types/filters"
@@ -30,7 +30,7 @@ func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWrit
 		Image:       strings.TrimSuffix(img, ":"),
 		Tag:         r.Form.Get("tag"),
 		Platform:    platform,
-		Auth:        decodeAuth(r.Header.Get(registry.AuthHeader)),
+		Auth:        httputils.DecodeAuth(r.Header.Get("X-Registry-Auth")),
 		MetaHeaders: metaHeaders(r.Header),
 	}
 	stream := httputils.NewJSONStream(w)
@@ -41,16 +41,6 @@ func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWrit
 		_ = stream.WriteError(err)
 	}
 	return nil
-}
-
-// decodeAuth decodes X-Registry-Auth. Errors are ignored, as dockerd does for
-// pulls: the pull then goes on anonymously (nil).
-func decodeAuth(header string) *registry.AuthConfig {
-	ac, err := authconfig.Decode(header)
-	if err != nil || *ac == (registry.AuthConfig{}) {
-		return nil
-	}
-	return ac
 }
 
 func metaHeaders(h http.Header) map[string][]string {
@@ -143,4 +133,29 @@ func (ir *imageRouter) postImagesPrune(ctx context.Context, w http.ResponseWrite
 		return err
 	}
 	return httputils.WriteJSON(w, http.StatusOK, report)
+}
+
+func (ir *imageRouter) postImagesPush(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	opts := backend.PushOptions{
+		Image:       vars["name"],
+		Tag:         r.Form.Get("tag"),
+		Auth:        httputils.DecodeAuth(r.Header.Get("X-Registry-Auth")),
+		MetaHeaders: metaHeaders(r.Header),
+	}
+	// Clients before 1.46 may send a platform they meant for pulls: ignored.
+	if versions.GreaterThanOrEqualTo(server.APIVersion(ctx), "1.46") {
+		platform, err := httputils.DecodePlatform(r.Form["platform"])
+		if err != nil {
+			return err
+		}
+		opts.Platform = platform
+	}
+	stream := httputils.NewJSONStream(w)
+	if err := ir.backend.PushImage(ctx, opts, stream); err != nil {
+		if !stream.Started() {
+			return err
+		}
+		_ = stream.WriteError(err)
+	}
+	return nil
 }

@@ -1,6 +1,6 @@
 // Package unsupported answers Engine API endpoints berthd does not implement
-// with a clear 501, so `docker push`, `docker save` and friends say what is
-// missing instead of "page not found".
+// with a clear 501, so `docker save` and friends say what is missing
+// instead of "page not found".
 package unsupported
 
 import (
@@ -19,7 +19,6 @@ func NewRouter() router.Router { return unsupportedRouter{} }
 
 func (unsupportedRouter) Routes() []router.Route {
 	routes := []struct{ method, path, what string }{
-		{"POST", "/images/{name:.*}/push", "pushing images"},
 		{"GET", "/images/{name:.*}/get", "saving images"},
 		{"GET", "/images/get", "saving images"},
 		{"POST", "/images/load", "loading images"},

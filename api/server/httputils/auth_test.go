@@ -1,4 +1,4 @@
-package image
+package httputils
 
 import (
 	"testing"
@@ -15,12 +15,12 @@ func TestDecodeAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := decodeAuth(header); got == nil || *got != want {
-		t.Errorf("decodeAuth(%q) = %+v, want %+v", header, got, want)
+	if got := DecodeAuth(header); got == nil || *got != want {
+		t.Errorf("DecodeAuth(%q) = %+v, want %+v", header, got, want)
 	}
 	for _, anon := range []string{"", "e30=", "!!not base64!!", "bm90IGpzb24="} {
-		if got := decodeAuth(anon); got != nil {
-			t.Errorf("decodeAuth(%q) = %+v, want nil (anonymous)", anon, got)
+		if got := DecodeAuth(anon); got != nil {
+			t.Errorf("DecodeAuth(%q) = %+v, want nil (anonymous)", anon, got)
 		}
 	}
 }
