@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
@@ -36,12 +37,17 @@ type Config struct {
 	HostsDir string
 	// UserAgent is sent to registries.
 	UserAgent string
+	// WrapTransport, if set, wraps the HTTP transport of every registry
+	// host (berthd counts the bytes for its metrics).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Registries builds resolvers for pulls.
 type Registries struct {
-	cfg      Config
-	insecure []*net.IPNet
+	cfg Config
+	// live holds the insecure registries and mirrors, which Reconfigure
+	// swaps while pulls run (see reload.go); read it through current.
+	live atomic.Pointer[settings]
 	// hostsLogCtx carries a logger that drops containerd's informational
 	// line about trying HTTPS first, logged on every resolve of a
 	// loopback registry; warnings and errors still show.
@@ -55,11 +61,7 @@ func New(cfg Config) *Registries {
 	quiet.SetFormatter(log.L.Logger.Formatter)
 	quiet.SetLevel(min(logrus.WarnLevel, log.L.Logger.GetLevel()))
 	r := &Registries{cfg: cfg, hostsLogCtx: log.WithLogger(context.Background(), logrus.NewEntry(quiet))}
-	for _, s := range cfg.InsecureRegistries {
-		if _, n, err := net.ParseCIDR(s); err == nil {
-			r.insecure = append(r.insecure, n)
-		}
-	}
+	r.Reconfigure(cfg.InsecureRegistries, cfg.Mirrors)
 	return r
 }
 
@@ -91,6 +93,7 @@ func (r *Registries) Hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 // hosts returns containerd's host configuration function with berth's
 // settings layered in: hosts.toml first, then insecure and mirror defaults.
 func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
+	live := r.current() // one resolver, one configuration
 	return func(host string) ([]docker.RegistryHost, error) {
 		cfgHost := configHost(auth, host)
 		creds := credentials(auth, cfgHost)
@@ -98,7 +101,7 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 			Credentials: creds,
 			HostDir:     r.hostDir,
 		}
-		if r.isInsecure(host) {
+		if live.isInsecure(host) {
 			// Try HTTPS without verification first, then fall back to HTTP.
 			opts.DefaultScheme = "http"
 			opts.DefaultTLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user marked it insecure
@@ -107,8 +110,8 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 		if err != nil {
 			return nil, err
 		}
-		if host == "docker.io" && len(r.cfg.Mirrors) > 0 && !r.hasHostsFile(host) {
-			mirrors, err := r.mirrorHosts(hosts, creds)
+		if host == "docker.io" && len(live.mirrors) > 0 && !r.hasHostsFile(host) {
+			mirrors, err := live.mirrorHosts(hosts, creds)
 			if err != nil {
 				return nil, err
 			}
@@ -122,15 +125,16 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 				}
 			}
 		}
+		r.wrapTransports(hosts)
 		return hosts, nil
 	}
 }
 
 // mirrorHosts turns registry-mirrors into pull/resolve-only hosts that reuse
 // the upstream's client and authorizer.
-func (r *Registries) mirrorHosts(upstream []docker.RegistryHost, creds func(string) (string, string, error)) ([]docker.RegistryHost, error) {
+func (st *settings) mirrorHosts(upstream []docker.RegistryHost, creds func(string) (string, string, error)) ([]docker.RegistryHost, error) {
 	var out []docker.RegistryHost
-	for _, m := range r.cfg.Mirrors {
+	for _, m := range st.mirrors {
 		scheme, rest, _ := strings.Cut(m, "://")
 		host, path, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
 		h := docker.RegistryHost{
@@ -172,13 +176,15 @@ func (r *Registries) hasHostsFile(host string) bool {
 }
 
 // isInsecure reports whether host matches --insecure-registry by name or CIDR.
-func (r *Registries) isInsecure(host string) bool {
-	for _, s := range r.cfg.InsecureRegistries {
+func (r *Registries) isInsecure(host string) bool { return r.current().isInsecure(host) }
+
+func (st *settings) isInsecure(host string) bool {
+	for _, s := range st.insecure {
 		if s == host {
 			return true
 		}
 	}
-	if len(r.insecure) == 0 {
+	if len(st.insecureNets) == 0 {
 		return false
 	}
 	name := host
@@ -194,7 +200,7 @@ func (r *Registries) isInsecure(host string) bool {
 		ips = addrs
 	}
 	for _, ip := range ips {
-		for _, n := range r.insecure {
+		for _, n := range st.insecureNets {
 			if n.Contains(ip) {
 				return true
 			}

@@ -13,9 +13,11 @@ import (
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/core/snapshots"
+	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/events"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/berth-dev/berth/daemon/metrics"
 	"github.com/berth-dev/berth/distribution"
 )
 
@@ -30,8 +32,11 @@ type Config struct {
 	Snapshotter string
 	Registries  *distribution.Registries
 	Events      EventLogger
-	// MaxConcurrentDownloads caps layer downloads across all pulls.
+	// MaxConcurrentDownloads caps layer downloads across all pulls; a
+	// reload changes it with SetMaxConcurrentDownloads.
 	MaxConcurrentDownloads int
+	// Metrics records actions (nil: not instrumented).
+	Metrics *metrics.Metrics
 	// Env looks up berthd's environment (os.Getenv in production), for
 	// DOCKER_ENABLE_DEPRECATED_PULL_SCHEMA_1_IMAGE.
 	Env func(string) string
@@ -48,8 +53,11 @@ type ImageService struct {
 	events      EventLogger
 	env         func(string) string
 
-	// downloads is the daemon-wide cap on concurrent layer downloads.
-	downloads *semaphore.Weighted
+	// downloads is the daemon-wide cap on concurrent layer downloads: the
+	// semaphore of downloadLimit, which a reload resizes.
+	downloads     *semaphore.Weighted
+	downloadLimit *limiter
+	metrics       *metrics.Metrics
 	// unpacks caps concurrent layer applies across all pulls.
 	unpacks *semaphore.Weighted
 	// pruning is set while an image prune runs (one at a time).
@@ -66,7 +74,8 @@ func New(cfg Config) *ImageService {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
-	return &ImageService{
+	log.L.Debugf("Max Concurrent Downloads: %d", n)
+	s := &ImageService{
 		client:      cfg.Client,
 		images:      cfg.Client.ImageService(),
 		content:     cfg.Client.ContentStore(),
@@ -75,9 +84,19 @@ func New(cfg Config) *ImageService {
 		registries:  cfg.Registries,
 		events:      cfg.Events,
 		env:         env,
-		downloads:   semaphore.NewWeighted(int64(n)),
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 	}
+	s.downloadLimit = newLimiter(n)
+	s.downloads = s.downloadLimit.Semaphore()
+	s.metrics = cfg.Metrics
+	return s
+}
+
+// SetMaxConcurrentDownloads changes the download cap of running and future
+// pulls (a configuration reload): raising it lets waiting downloads start,
+// lowering it lets running ones finish.
+func (s *ImageService) SetMaxConcurrentDownloads(n int) {
+	s.downloadLimit.SetLimit(n)
 }
 
 // snapshotService returns the snapshotter the service unpacks into.
