@@ -196,3 +196,20 @@ func TestDebugPprof(t *testing.T) {
 		t.Errorf("after reloading with debug: GET /debug/pprof/ = %d", code)
 	}
 }
+
+// TestDaemonReloadMirrors adds a Docker Hub mirror by reload: the next
+// pull of a Docker Hub image goes through it, and `docker events --filter
+// type=daemon` sees the reload.
+func TestDaemonReloadMirrors(t *testing.T) {
+	reg, built := mirrorWithAlpine(t)
+	d := berthd.Start(t)
+	cli := dockercli.New(t, d.Host())
+	events := cli.Start("events", "--filter", "type=daemon", "--format", "{{.Type}} {{.Action}} {{.Actor.ID}}")
+	time.Sleep(300 * time.Millisecond)
+	writeDaemonJSON(t, d, `{"registry-mirrors":["http://`+reg.Host()+`"]}`)
+	sighup(t, d, "Reloaded configuration")
+	if !events.WaitForOutput("daemon reload berth", 10*time.Second) {
+		t.Errorf("filtered events: %q", events.Stdout())
+	}
+	checkPulledThroughMirror(t, cli, reg, built)
+}
