@@ -135,6 +135,9 @@ func TestMetricsAddr(t *testing.T) {
 			t.Errorf("%s = %v (present %v), want %v", name, v, ok, want)
 		}
 	}
+	if v := got[`berth_gc_runs_total{result="ok"}`]; v < 1 {
+		t.Errorf("no garbage collection counted (the first runs at start-up): %v", v)
+	}
 	if v := got[`berth_registry_bytes_total{direction="received"}`]; v < (256+128+512)<<10 {
 		t.Errorf("received bytes %v: less than the layers", v)
 	}
