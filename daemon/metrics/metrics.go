@@ -33,7 +33,6 @@ type Metrics struct {
 	bytes        *prometheus.CounterVec
 	gcRuns       *prometheus.CounterVec
 	gcSeconds    prometheus.Histogram
-	events       prometheus.Counter // engine_daemon_events_total
 }
 
 // New returns the metrics of a daemon described by info, with the Go
@@ -45,9 +44,6 @@ func New(info EngineInfo) *Metrics {
 		Name: engine("image_actions_seconds"),
 		Help: "The number of seconds it takes to process each image action",
 	}, []string{"action"})
-	m.events = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: engine("events_total"), Help: "The number of events logged",
-	})
 	engineInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: engine("engine_info"),
 		Help: "The information related to the engine and the OS it is running on",
@@ -85,7 +81,7 @@ func New(info EngineInfo) *Metrics {
 	for _, d := range []string{"received", "sent"} {
 		m.bytes.WithLabelValues(d)
 	}
-	m.reg.MustRegister(m.imageActions, m.events, engineInfo, cpus, mem,
+	m.reg.MustRegister(m.imageActions, engineInfo, cpus, mem,
 		m.inFlight, m.errors, m.bytes, m.gcRuns, m.gcSeconds,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
@@ -103,12 +99,5 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) Register(cs ...prometheus.Collector) {
 	if m != nil {
 		m.reg.MustRegister(cs...)
-	}
-}
-
-// EventLogged counts one daemon event (engine_daemon_events_total).
-func (m *Metrics) EventLogged() {
-	if m != nil {
-		m.events.Inc()
 	}
 }
