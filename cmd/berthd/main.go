@@ -67,7 +67,7 @@ func newCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVarP(&cfg.Hosts, "host", "H", cfg.Hosts, "Daemon socket(s) to listen on (unix:///path, or tcp://host:port without TLS)")
+	f.StringSliceVarP(&cfg.Hosts, "host", "H", cfg.Hosts, "Daemon socket(s) to listen on (unix:///path, tcp://host:port or host:port without TLS, fd:// for systemd socket activation)")
 	f.StringVar(&cfg.DataRoot, "data-root", cfg.DataRoot, "Root directory of persistent berth state")
 	f.StringVar(&configFile, "config-file", config.DefaultConfigFile, "Daemon configuration file")
 	f.StringSliceVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Registries (host[:port] or CIDR) reachable over plain HTTP or unverified TLS")
