@@ -44,7 +44,7 @@ func (d *Daemon) Reload(next *config.Config) {
 		log.L.Warn("daemon.json changes other than debug, log-level, max-concurrent-downloads, insecure-registries, registry-mirrors and labels take effect at the next start")
 	}
 	for _, k := range next.Ignored {
-		log.L.Warnf("ignoring daemon.json option %q: berthd does not support it", k)
+		log.L.Warn(config.IgnoredWarning(k))
 	}
 
 	d.live.Store(cfg)

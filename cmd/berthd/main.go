@@ -122,7 +122,7 @@ func run(cfg *config.Config, reread func() (*config.Config, error)) error {
 	log.L.Info("Starting up")
 	defer log.L.Info("Daemon shutdown complete")
 	for _, k := range cfg.Ignored {
-		log.L.Warnf("ignoring daemon.json option %q: berthd does not support it", k)
+		log.L.Warn(config.IgnoredWarning(k))
 	}
 	ctx := context.Background()
 	d, err := daemon.New(ctx, cfg)

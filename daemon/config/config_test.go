@@ -112,11 +112,11 @@ func TestLoadFileDockerdKeysIgnored(t *testing.T) {
 	c := New()
 	p := writeFile(t, `{"debug":true,"labels":["env=ci"],"features":{"buildkit":true},"log-driver":"json-file",
 		"log-opts":{"max-size":"10m"},"storage-driver":"overlay2","exec-opts":["native.cgroupdriver=systemd"],
-		"max-concurrent-uploads":5,"live-restore":true,"proxies":{"http-proxy":"http://proxy:3128"},"log-format":"json"}`)
+		"max-concurrent-uploads":5,"live-restore":true,"proxies":{"http-proxy":"http://proxy:3128"},"log-format":"json","label":["x=y"]}`)
 	if err := c.LoadFile(p, true, noFlags); err != nil {
 		t.Fatal(err)
 	}
-	want := "exec-opts features http-proxy live-restore log-driver log-opts max-concurrent-uploads storage-driver"
+	want := "exec-opts features http-proxy label live-restore log-driver log-opts max-concurrent-uploads storage-driver"
 	if got := strings.Join(c.Ignored, " "); got != want {
 		t.Errorf("ignored = %q, want %q", got, want)
 	}
@@ -125,6 +125,9 @@ func TestLoadFileDockerdKeysIgnored(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+	if w := IgnoredWarning("label"); w != `ignoring daemon.json option "label": it is the name of the flag; the daemon.json key is "labels"` {
+		t.Errorf("warning %q", w)
 	}
 }
 

@@ -42,7 +42,7 @@ func (c *Config) LoadFile(path string, required bool, flags FlagLookup) error {
 		if _, ok := known[k]; ok {
 			continue
 		}
-		if dockerdOnlyKeys[k] {
+		if _, flagName := flagNameKeys[k]; flagName || dockerdOnlyKeys[k] {
 			ignored = append(ignored, k)
 			continue
 		}

@@ -1,5 +1,7 @@
 package config
 
+import "fmt"
+
 // dockerdOnlyKeys are the daemon.json keys dockerd 29 (Linux) accepts that
 // berthd does not implement: mostly container, network and runtime
 // settings. A daemon.json written for dockerd must still start berthd, so
@@ -49,6 +51,30 @@ var dockerdOnlyKeys = map[string]bool{
 
 	// Swarm.
 	"swarm-default-advertise-addr": true, "node-generic-resources": true,
+}
+
+// flagNameKeys are dockerd flag names that differ from their daemon.json
+// key (the file says "labels", the flag --label). dockerd accepts them in
+// the file, because it checks keys against its flags, and then ignores
+// them; berthd ignores them too, with a warning.
+var flagNameKeys = map[string]string{
+	"host": "hosts", "insecure-registry": "insecure-registries", "registry-mirror": "registry-mirrors",
+	"label": "labels", "exec-opt": "exec-opts", "storage-opt": "storage-opts", "log-opt": "log-opts",
+	"dns-opt": "dns-opts", "feature": "features", "add-runtime": "runtimes", "default-ulimit": "default-ulimits",
+	"authorization-plugin": "authorization-plugins", "cdi-spec-dir": "cdi-spec-dirs",
+	"default-network-opt": "default-network-opts", "node-generic-resource": "node-generic-resources",
+	"default-address-pool": "default-address-pools", "config-file": "", "version": "",
+}
+
+// IgnoredWarning is the warning for an ignored key (see Config.Ignored).
+func IgnoredWarning(key string) string {
+	if fileKey, ok := flagNameKeys[key]; ok {
+		if fileKey == "" {
+			return fmt.Sprintf("ignoring daemon.json option %q: it is a command-line flag only", key)
+		}
+		return fmt.Sprintf("ignoring daemon.json option %q: it is the name of the flag; the daemon.json key is %q", key, fileKey)
+	}
+	return fmt.Sprintf("ignoring daemon.json option %q: berthd does not support it", key)
 }
 
 // flatKeys are the keys whose object value is a value, not a group of
