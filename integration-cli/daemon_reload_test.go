@@ -213,3 +213,69 @@ func TestDaemonReloadMirrors(t *testing.T) {
 	}
 	checkPulledThroughMirror(t, cli, reg, built)
 }
+
+// TestDaemonReloadDownloadCap changes max-concurrent-downloads by reload
+// and watches the registry: with every layer stalled, 3 downloads run at
+// once by default and 1 after reloading with "max-concurrent-downloads": 1.
+func TestDaemonReloadDownloadCap(t *testing.T) {
+	reg := registry.Start(t)
+	d := berthd.Start(t)
+	cli := dockercli.New(t, d.Host())
+	inFlight := func(repo string, seed int64) (reached func() int, release func(), p *dockercli.Process) {
+		img := fixtures.Image{Layers: []fixtures.Layer{{Seed: seed, Size: 64 << 10}, {Seed: seed + 1, Size: 64 << 10}, {Seed: seed + 2, Size: 64 << 10}}}
+		built, err := fixtures.Push(t.Context(), reg.Host(), repo, "latest", img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stalls []*registry.Stall
+		for _, l := range built.Layers {
+			stalls = append(stalls, reg.StallBlob(repo, l.Digest, 1<<10))
+		}
+		p = cli.Start("pull", reg.Host()+"/"+repo+":latest")
+		reached = func() int {
+			select { // the first download started…
+			case <-stalls[0].Reached():
+			case <-stalls[1].Reached():
+			case <-stalls[2].Reached():
+			case <-time.After(20 * time.Second):
+				t.Fatal("no layer download started")
+			}
+			time.Sleep(time.Second) // …give every permitted one time to start
+			n := 0
+			for _, s := range stalls {
+				select {
+				case <-s.Reached():
+					n++
+				default:
+				}
+			}
+			return n
+		}
+		release = func() {
+			for _, s := range stalls {
+				s.Release()
+			}
+		}
+		return reached, release, p
+	}
+
+	reached, release, p := inFlight("team/cap3", 70)
+	if n := reached(); n != 3 {
+		t.Errorf("default cap: %d layer downloads in flight, want 3", n)
+	}
+	release()
+	if res := p.Wait(); res.ExitCode != 0 {
+		t.Fatalf("pull: %s", res.Combined())
+	}
+
+	writeDaemonJSON(t, d, `{"max-concurrent-downloads":1}`)
+	sighup(t, d, "Reloaded configuration")
+	reached, release, p = inFlight("team/cap1", 80)
+	if n := reached(); n != 1 {
+		t.Errorf("after reloading with a cap of 1: %d layer downloads in flight", n)
+	}
+	release()
+	if res := p.Wait(); res.ExitCode != 0 {
+		t.Fatalf("pull: %s", res.Combined())
+	}
+}
