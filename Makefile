@@ -4,7 +4,13 @@ BIN := $(CURDIR)/bin
 BERTHD := $(BIN)/berthd
 export BERTHD_BINARY := $(BERTHD)
 
-.PHONY: all build demo test test-unit test-integration deps vendor-check bench clean
+# Installation (make install PREFIX=/usr DESTDIR=pkgroot): the binary and
+# the systemd units in contrib/systemd.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: all build demo test test-unit test-integration deps vendor-check bench clean install
 
 all: build
 
@@ -40,6 +46,13 @@ test-integration: deps build
 
 bench: build
 	@bash hack/bench/run.sh
+
+install: build
+	install -D -m 0755 $(BERTHD) $(DESTDIR)$(BINDIR)/berthd
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/berthd.service > $(DESTDIR)$(SYSTEMDUNITDIR)/berthd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/berthd.service
+	install -m 0644 contrib/systemd/berthd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/berthd.socket
 
 clean:
 	rm -rf $(BIN)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	apiserver "github.com/berth-dev/berth/api/server"
 	"github.com/berth-dev/berth/api/server/router/container"
+	"github.com/berth-dev/berth/api/server/router/debug"
 	distributionrouter "github.com/berth-dev/berth/api/server/router/distribution"
 	imagerouter "github.com/berth-dev/berth/api/server/router/image"
 	"github.com/berth-dev/berth/api/server/router/system"
@@ -22,6 +24,7 @@ import (
 	"github.com/berth-dev/berth/daemon/config"
 	"github.com/berth-dev/berth/daemon/events"
 	"github.com/berth-dev/berth/daemon/images"
+	"github.com/berth-dev/berth/daemon/metrics"
 	"github.com/berth-dev/berth/daemon/storage"
 	"github.com/berth-dev/berth/distribution"
 )
@@ -37,6 +40,10 @@ type Daemon struct {
 	server     *apiserver.Server
 	listeners  []net.Listener
 	sockets    []string
+
+	reloadable    // the configuration in effect (reload.go)
+	metrics       *metrics.Metrics
+	metricsServer *http.Server
 }
 
 // New prepares a daemon from cfg: it locks the data root, opens the storage
@@ -49,6 +56,8 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		return nil, fmt.Errorf("failed to create data root %s: %w", cfg.DataRoot, err)
 	}
 	d := &Daemon{cfg: cfg, events: events.New(0)}
+	d.live.Store(cfg)
+	d.metrics = d.newMetrics()
 	defer func() {
 		if retErr != nil {
 			d.close()
@@ -67,6 +76,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		Address:     cfg.ContainerdAddr,
 		Namespace:   cfg.ContainerdNamespace,
 		Snapshotter: cfg.Snapshotter,
+		OnGC:        d.metrics.GCRun,
 	})
 	if err != nil {
 		return nil, err
@@ -77,6 +87,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		Mirrors:            cfg.RegistryMirrors,
 		HostsDir:           cfg.HostsDir(),
 		UserAgent:          "berth/" + Version,
+		WrapTransport:      d.metrics.Transport,
 	})
 	d.images = images.New(images.Config{
 		Storage:                st,
@@ -84,6 +95,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		Events:                 d.events,
 		MaxConcurrentDownloads: cfg.MaxConcurrentDownloads,
 		MaxConcurrentUploads:   cfg.MaxConcurrentUploads,
+		Metrics:                d.metrics,
 		Env:                    os.Getenv,
 	})
 	if err := d.images.RemoveStalePullLeases(ctx); err != nil {
@@ -95,12 +107,16 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		distributionrouter.NewRouter(d.images),
 		container.NewRouter(d.images),
 		unsupported.NewRouter(),
+		debug.NewRouter(func() bool { return d.config().Debug }),
 	)
 	ls, sockets, err := listen(cfg.Hosts, cfg.Group)
 	if err != nil {
 		return nil, err
 	}
 	d.listeners, d.sockets = ls, sockets
+	if d.metricsServer, err = d.serveMetrics(cfg.MetricsAddress); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -112,7 +128,7 @@ func (d *Daemon) Serve() error {
 		wg.Add(1)
 		go func(l net.Listener) {
 			defer wg.Done()
-			log.L.WithField("address", l.Addr().String()).Info("API listen")
+			log.L.Infof("API listen on %s", l.Addr())
 			errCh <- d.server.Serve(l)
 		}(l)
 	}
@@ -140,6 +156,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 }
 
 func (d *Daemon) close() {
+	if d.metricsServer != nil {
+		_ = d.metricsServer.Close()
+	}
 	for _, s := range d.sockets {
 		_ = os.Remove(s)
 	}

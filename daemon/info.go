@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	apiserver "github.com/berth-dev/berth/api/server"
+	"github.com/berth-dev/berth/daemon/config"
 )
 
 // SystemVersion answers GET /version.
@@ -56,18 +57,14 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 
 // SystemInfo answers GET /info with a valid SystemInfo for `docker info`.
 func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
+	cfg := d.config()
 	hostname, _ := os.Hostname()
-	var mem int64
-	var si unix.Sysinfo_t
-	if unix.Sysinfo(&si) == nil {
-		mem = int64(si.Totalram) * int64(si.Unit)
-	}
 	mode := "embedded"
 	if !d.storage.Embedded() {
 		mode = "containerd " + d.storage.Address()
 	}
 	info := &system.Info{
-		ID:                 "berth",
+		ID:                 d.engineID(),
 		Images:             d.images.CountImages(ctx),
 		Driver:             d.storage.Snapshotter(),
 		DriverStatus:       [][2]string{{"driver-type", "io.containerd.snapshotter.v1"}, {"Storage", mode}},
@@ -81,15 +78,16 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		OSType:             runtime.GOOS,
 		Architecture:       arch(),
 		IndexServerAddress: "https://index.docker.io/v1/",
-		RegistryConfig:     d.registryConfig(),
+		RegistryConfig:     registryConfig(cfg),
 		NCPU:               runtime.NumCPU(),
-		MemTotal:           mem,
+		MemTotal:           memTotal(),
 		DockerRootDir:      d.cfg.DataRoot,
 		HTTPProxy:          os.Getenv("HTTP_PROXY"),
 		HTTPSProxy:         os.Getenv("HTTPS_PROXY"),
 		NoProxy:            os.Getenv("NO_PROXY"),
 		Name:               hostname,
-		Labels:             []string{},
+		Labels:             append([]string{}, cfg.Labels...),
+		Debug:              cfg.Debug,
 		ServerVersion:      Version,
 		Runtimes:           map[string]system.RuntimeWithStatus{},
 		SecurityOptions:    []string{},
@@ -102,15 +100,18 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 	return info, nil
 }
 
-func (d *Daemon) registryConfig() *registry.ServiceConfig {
+// engineID is the daemon's ID in /info and on daemon events.
+func (d *Daemon) engineID() string { return "berth" }
+
+func registryConfig(c *config.Config) *registry.ServiceConfig {
 	cfg := &registry.ServiceConfig{
 		IndexConfigs: map[string]*registry.IndexInfo{
-			"docker.io": {Name: "docker.io", Mirrors: append([]string{}, d.cfg.RegistryMirrors...), Secure: true, Official: true},
+			"docker.io": {Name: "docker.io", Mirrors: append([]string{}, c.RegistryMirrors...), Secure: true, Official: true},
 		},
-		Mirrors:               append([]string{}, d.cfg.RegistryMirrors...),
+		Mirrors:               append([]string{}, c.RegistryMirrors...),
 		InsecureRegistryCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 	}
-	for _, r := range d.cfg.InsecureRegistries {
+	for _, r := range c.InsecureRegistries {
 		if p, err := netip.ParsePrefix(r); err == nil {
 			cfg.InsecureRegistryCIDRs = append(cfg.InsecureRegistryCIDRs, p)
 			continue
@@ -118,6 +119,15 @@ func (d *Daemon) registryConfig() *registry.ServiceConfig {
 		cfg.IndexConfigs[r] = &registry.IndexInfo{Name: r, Mirrors: []string{}, Secure: false}
 	}
 	return cfg
+}
+
+// memTotal is the host's memory in bytes.
+func memTotal() int64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
 }
 
 func kernelVersion() string {

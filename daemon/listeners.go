@@ -13,12 +13,16 @@ import (
 	"github.com/containerd/log"
 
 	"github.com/berth-dev/berth/daemon/config"
+	"github.com/berth-dev/berth/daemon/systemd"
 )
 
-// listen opens one listener per -H value.
+// listen opens the listeners of the -H values: one per unix:// or tcp://
+// host, the systemd-activated sockets for fd://.
 func listen(hosts []string, group string) ([]net.Listener, []string, error) {
 	var ls []net.Listener
 	var cleanup []string
+	var activated []net.Listener
+	activatedRead := false
 	for _, h := range hosts {
 		network, addr, err := config.ParseHost(h)
 		if err != nil {
@@ -27,6 +31,17 @@ func listen(hosts []string, group string) ([]net.Listener, []string, error) {
 		}
 		var l net.Listener
 		switch network {
+		case "fd":
+			if !activatedRead {
+				activated, activatedRead = systemd.Listeners(), true
+			}
+			fds, err := systemd.Select(activated, addr)
+			if err != nil {
+				closeAll(ls)
+				return nil, nil, err
+			}
+			ls = append(ls, fds...)
+			continue
 		case "unix":
 			l, err = listenUnix(addr, group)
 			cleanup = append(cleanup, addr)

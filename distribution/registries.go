@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
@@ -36,23 +37,24 @@ type Config struct {
 	HostsDir string
 	// UserAgent is sent to registries.
 	UserAgent string
+	// WrapTransport, if set, wraps the HTTP transport of every registry
+	// host (berthd counts the bytes for its metrics).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Registries is the daemon's registry configuration at work: it builds the
 // resolvers and host lists pulls use, and checks logins.
 type Registries struct {
-	cfg      Config
-	insecure []*net.IPNet
+	cfg Config
+	// live holds the insecure registries and mirrors, which Reconfigure
+	// swaps while pulls run (see reload.go); read it through current.
+	live atomic.Pointer[settings]
 }
 
 // New returns a Registries for cfg.
 func New(cfg Config) *Registries {
 	r := &Registries{cfg: cfg}
-	for _, s := range cfg.InsecureRegistries {
-		if _, n, err := net.ParseCIDR(s); err == nil {
-			r.insecure = append(r.insecure, n)
-		}
-	}
+	r.Reconfigure(cfg.InsecureRegistries, cfg.Mirrors)
 	return r
 }
 
@@ -87,6 +89,7 @@ func (r *Registries) Hosts(ctx context.Context, auth *registry.AuthConfig) docke
 // It logs on ctx, the request's.
 func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docker.RegistryHosts {
 	logCtx := quietHostsLog(ctx)
+	live := r.current() // one resolver, one configuration
 	return func(host string) ([]docker.RegistryHost, error) {
 		cfgHost := configHost(auth, host)
 		creds := credentials(auth, cfgHost)
@@ -94,7 +97,7 @@ func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docke
 			Credentials: creds,
 			HostDir:     r.hostDir,
 		}
-		if r.isInsecure(host) {
+		if live.isInsecure(host) {
 			// Try HTTPS without verification first, then fall back to HTTP.
 			opts.DefaultScheme = "http"
 			opts.DefaultTLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user marked it insecure
@@ -103,8 +106,8 @@ func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docke
 		if err != nil {
 			return nil, err
 		}
-		if host == "docker.io" && len(r.cfg.Mirrors) > 0 && !r.hasHostsFile(host) {
-			mirrors, err := r.mirrorHosts(hosts, creds)
+		if host == "docker.io" && len(live.mirrors) > 0 && !r.hasHostsFile(host) {
+			mirrors, err := live.mirrorHosts(hosts, creds)
 			if err != nil {
 				return nil, err
 			}
@@ -118,6 +121,7 @@ func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docke
 				}
 			}
 		}
+		r.wrapTransports(hosts)
 		return hosts, nil
 	}
 }
@@ -141,9 +145,9 @@ func quietHostsLog(ctx context.Context) context.Context {
 
 // mirrorHosts turns registry-mirrors into pull/resolve-only hosts that reuse
 // the upstream's client and authorizer.
-func (r *Registries) mirrorHosts(upstream []docker.RegistryHost, creds func(string) (string, string, error)) ([]docker.RegistryHost, error) {
+func (st *settings) mirrorHosts(upstream []docker.RegistryHost, creds func(string) (string, string, error)) ([]docker.RegistryHost, error) {
 	var out []docker.RegistryHost
-	for _, m := range r.cfg.Mirrors {
+	for _, m := range st.mirrors {
 		scheme, rest, _ := strings.Cut(m, "://")
 		host, path, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
 		h := docker.RegistryHost{
@@ -185,13 +189,15 @@ func (r *Registries) hasHostsFile(host string) bool {
 }
 
 // isInsecure reports whether host matches --insecure-registry by name or CIDR.
-func (r *Registries) isInsecure(host string) bool {
-	for _, s := range r.cfg.InsecureRegistries {
+func (r *Registries) isInsecure(host string) bool { return r.current().isInsecure(host) }
+
+func (st *settings) isInsecure(host string) bool {
+	for _, s := range st.insecure {
 		if s == host {
 			return true
 		}
 	}
-	if len(r.insecure) == 0 {
+	if len(st.insecureNets) == 0 {
 		return false
 	}
 	name := host
@@ -207,7 +213,7 @@ func (r *Registries) isInsecure(host string) bool {
 		ips = addrs
 	}
 	for _, ip := range ips {
-		for _, n := range r.insecure {
+		for _, n := range st.insecureNets {
 			if n.Contains(ip) {
 				return true
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/berth-dev/berth/daemon"
 	"github.com/berth-dev/berth/daemon/config"
+	"github.com/berth-dev/berth/daemon/systemd"
 )
 
 // shutdownTimeout bounds how long in-flight requests may run after SIGTERM.
@@ -47,14 +48,26 @@ func newCommand() *cobra.Command {
 			}
 			flags := cmd.Flags()
 			cfg.ConfigFile = configFile
-			if err := cfg.LoadFile(configFile, flags.Changed("config-file"), flagLookup(flags)); err != nil {
+			// base is the configuration without daemon.json: a reload
+			// reads the file again on top of it.
+			base := cfg.Clone()
+			load := func(c *config.Config) error {
+				return c.LoadFile(configFile, flags.Changed("config-file"), flagLookup(flags))
+			}
+			if err := load(cfg); err != nil {
 				return err
 			}
-			return run(cfg)
+			return run(cfg, func() (*config.Config, error) {
+				next := base.Clone()
+				if err := load(next); err != nil {
+					return nil, err
+				}
+				return next, nil
+			})
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVarP(&cfg.Hosts, "host", "H", cfg.Hosts, "Daemon socket(s) to listen on (unix:///path, or tcp://host:port without TLS)")
+	f.StringSliceVarP(&cfg.Hosts, "host", "H", cfg.Hosts, "Daemon socket(s) to listen on (unix:///path, tcp://host:port or host:port without TLS, fd:// for systemd socket activation)")
 	f.StringVar(&cfg.DataRoot, "data-root", cfg.DataRoot, "Root directory of persistent berth state")
 	f.StringVar(&configFile, "config-file", config.DefaultConfigFile, "Daemon configuration file")
 	f.StringSliceVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Registries (host[:port] or CIDR) reachable over plain HTTP or unverified TLS")
@@ -67,7 +80,10 @@ func newCommand() *cobra.Command {
 	f.StringVarP(&cfg.Group, "group", "G", "", "Group for the unix socket")
 	f.StringVarP(&cfg.Pidfile, "pidfile", "p", "", "Path to use for the daemon PID file")
 	f.StringVarP(&cfg.LogLevel, "log-level", "l", cfg.LogLevel, `Logging level ("debug"|"info"|"warn"|"error"|"fatal")`)
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, `Set the logging format ("text"|"json")`)
 	f.BoolVarP(&cfg.Debug, "debug", "D", false, "Enable debug mode")
+	f.StringArrayVar(&cfg.Labels, "label", nil, "Set key=value labels to the daemon")
+	f.StringVar(&cfg.MetricsAddress, "metrics-addr", "", "Set default address and port to serve the metrics api on")
 	f.BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
 	return cmd
 }
@@ -86,44 +102,89 @@ func flagLookup(flags *pflag.FlagSet) config.FlagLookup {
 	}
 }
 
-func run(cfg *config.Config) error {
-	level := cfg.LogLevel
-	if cfg.Debug {
-		level = "debug"
+// run starts the daemon and serves until SIGTERM or SIGINT; SIGHUP reloads
+// the configuration that reread returns.
+func run(cfg *config.Config, reread func() (*config.Config, error)) error {
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
-	if err := log.SetLevel(level); err != nil {
+	if err := log.SetLevel(cfg.EffectiveLogLevel()); err != nil {
 		return fmt.Errorf("unable to parse logging level: %s", cfg.LogLevel)
 	}
-	if err := log.SetFormat(log.TextFormat); err != nil {
+	if err := log.SetFormat(log.OutputFormat(cfg.LogFormat)); err != nil {
 		return err
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	hups := make(chan os.Signal, 1)
+	signal.Notify(hups, syscall.SIGHUP) // before start-up: an early SIGHUP waits, it does not kill
+	defer signal.Stop(hups)
+
+	log.L.Info("Starting up")
+	defer log.L.Info("Daemon shutdown complete")
+	for _, k := range cfg.Ignored {
+		log.L.Warn(config.IgnoredWarning(k))
 	}
 	ctx := context.Background()
 	d, err := daemon.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- d.Serve() }()
-	log.L.WithField("version", daemon.Version).Info("berthd is ready")
+	log.L.WithField("version", daemon.Version).Info("Daemon has completed initialization")
+	notify(systemd.Ready)
 
-	select {
-	case err := <-serveErr:
-		_ = d.Shutdown(ctx)
-		return err
-	case sig := <-sigs:
-		log.L.WithField("signal", sig).Info("shutting down")
-		sctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
-		defer cancel()
-		go func() {
-			<-sigs
-			log.L.Warn("second signal: exiting at once")
-			cancel()
-		}()
-		err := d.Shutdown(sctx)
-		<-serveErr
-		log.L.Info("berthd stopped")
-		return err
+	for {
+		select {
+		case <-hups:
+			reload(d, cfg.ConfigFile, reread)
+		case err := <-serveErr:
+			notify(systemd.Stopping)
+			_ = d.Shutdown(ctx)
+			return err
+		case sig := <-sigs:
+			log.L.Infof("Processing signal '%v'", sig)
+			notify(systemd.Stopping)
+			sctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
+			defer cancel()
+			go func() {
+				<-sigs
+				log.L.Warn("second signal: exiting at once")
+				cancel()
+			}()
+			err := d.Shutdown(sctx)
+			<-serveErr
+			return err
+		}
 	}
+}
+
+// reload rereads daemon.json and applies it, as dockerd on SIGHUP; a bad
+// file is logged and changes nothing.
+func reload(d *daemon.Daemon, configFile string, reread func() (*config.Config, error)) {
+	log.L.WithField("config-file", configFile).Info("Got signal to reload configuration")
+	if notify(systemd.ReloadingState()) {
+		defer notify(systemd.Ready)
+	}
+	next, err := reread()
+	if err == nil {
+		if verr := next.Validate(); verr != nil {
+			err = fmt.Errorf("file configuration validation failed: %w", verr)
+		}
+	}
+	if err != nil {
+		log.L.WithError(err).Error("Error reloading configuration")
+		return
+	}
+	d.Reload(next)
+}
+
+// notify tells systemd (when it asked, via NOTIFY_SOCKET) about state.
+func notify(state string) bool {
+	sent, err := systemd.Notify(state)
+	if err != nil {
+		log.L.WithError(err).Warn("sd_notify failed")
+	}
+	return sent
 }

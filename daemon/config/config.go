@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/berth-dev/berth/daemon/storage"
@@ -25,6 +27,9 @@ const (
 	DefaultMaxConcurrentDownloads = 3
 	DefaultMaxConcurrentUploads   = 5
 	DefaultLogLevel               = "info"
+	DefaultLogFormat              = "text"
+	// DefaultTCPPort is the port of a -H tcp address given without one.
+	DefaultTCPPort = "2375"
 )
 
 // Config is the daemon's configuration. The JSON names are the daemon.json
@@ -42,10 +47,17 @@ type Config struct {
 	Group                  string   `json:"group,omitempty"`
 	Pidfile                string   `json:"pidfile,omitempty"`
 	LogLevel               string   `json:"log-level,omitempty"`
+	LogFormat              string   `json:"log-format,omitempty"`
 	Debug                  bool     `json:"debug,omitempty"`
+	Labels                 []string `json:"labels,omitempty"`
+	MetricsAddress         string   `json:"metrics-addr,omitempty"`
 
 	// ConfigFile is where the configuration was read from (not a key).
 	ConfigFile string `json:"-"`
+	// Ignored are the daemon.json keys dockerd accepts and berthd does not
+	// implement; LoadFile collects them so they can be logged once logging
+	// is configured.
+	Ignored []string `json:"-"`
 }
 
 // New returns a Config with every default filled in.
@@ -58,7 +70,29 @@ func New() *Config {
 		MaxConcurrentDownloads: DefaultMaxConcurrentDownloads,
 		MaxConcurrentUploads:   DefaultMaxConcurrentUploads,
 		LogLevel:               DefaultLogLevel,
+		LogFormat:              DefaultLogFormat,
 	}
+}
+
+// Clone returns a deep copy of c (slices are not shared), so a reload can
+// build its configuration without touching the one in use.
+func (c *Config) Clone() *Config {
+	n := *c
+	n.Hosts = slices.Clone(c.Hosts)
+	n.InsecureRegistries = slices.Clone(c.InsecureRegistries)
+	n.RegistryMirrors = slices.Clone(c.RegistryMirrors)
+	n.Labels = slices.Clone(c.Labels)
+	n.Ignored = slices.Clone(c.Ignored)
+	return &n
+}
+
+// EffectiveLogLevel is the log level in effect: "debug" with --debug, else
+// log-level.
+func (c *Config) EffectiveLogLevel() string {
+	if c.Debug {
+		return "debug"
+	}
+	return c.LogLevel
 }
 
 // Validate checks values that flags and the file cannot check by type.
@@ -100,11 +134,29 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("unable to parse logging level: %s", c.LogLevel)
 	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("invalid log format: %s", c.LogFormat)
+	}
+	for _, l := range c.Labels {
+		if err := validateLabel(l); err != nil {
+			return err
+		}
+	}
+	if c.MetricsAddress != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddress); err != nil {
+			return fmt.Errorf("invalid metrics-addr %q: %v", c.MetricsAddress, err)
+		}
+	}
 	return nil
 }
 
-// ParseHost splits a -H value into a network and an address. Only unix://
-// and tcp:// are supported; a bare path is taken as a unix socket.
+// ParseHost splits a -H value into a network and an address, as dockerd
+// reads it: unix:// (or a bare path) is a unix socket, tcp:// or a bare
+// host:port is TCP (an empty host is 127.0.0.1, an empty port 2375), and
+// fd:// (optionally fd://<name or number>) takes sockets from systemd's
+// socket activation.
 func ParseHost(h string) (network, addr string, err error) {
 	switch {
 	case strings.HasPrefix(h, "unix://"):
@@ -113,17 +165,59 @@ func ParseHost(h string) (network, addr string, err error) {
 			return "", "", fmt.Errorf("invalid host %q: empty socket path", h)
 		}
 		return "unix", addr, nil
-	case strings.HasPrefix(h, "tcp://"):
-		addr = strings.TrimPrefix(h, "tcp://")
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return "", "", fmt.Errorf("invalid host %q: %v", h, err)
-		}
-		return "tcp", addr, nil
+	case strings.HasPrefix(h, "fd://"):
+		return "fd", strings.TrimPrefix(h, "fd://"), nil
 	case strings.HasPrefix(h, "/"):
 		return "unix", h, nil
+	case strings.HasPrefix(h, "tcp://"):
+		addr, err = parseTCPAddr(strings.TrimPrefix(h, "tcp://"))
+	case !strings.Contains(h, "://"):
+		addr, err = parseTCPAddr(h)
 	default:
-		return "", "", fmt.Errorf("invalid host %q: only unix:// and tcp:// are supported", h)
+		return "", "", fmt.Errorf("invalid host %q: only unix://, tcp:// and fd:// are supported", h)
 	}
+	if err != nil {
+		return "", "", fmt.Errorf("invalid host %q: %v", h, err)
+	}
+	return "tcp", addr, nil
+}
+
+// parseTCPAddr fills the defaults of a host:port.
+func parseTCPAddr(hp string) (string, error) {
+	if hp == "" {
+		return net.JoinHostPort("127.0.0.1", DefaultTCPPort), nil
+	}
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		// No port: dockerd adds the default one.
+		if host, port, err = net.SplitHostPort(net.JoinHostPort(hp, DefaultTCPPort)); err != nil {
+			return "", err
+		}
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == "" {
+		port = DefaultTCPPort
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", fmt.Errorf("invalid port %q", port)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// validateLabel checks a daemon label as dockerd does.
+func validateLabel(l string) error {
+	if !strings.Contains(l, "=") {
+		return fmt.Errorf("bad attribute format: %s", l)
+	}
+	lowered := strings.ToLower(l)
+	for _, ns := range []string{"com.docker.", "io.docker.", "org.dockerproject."} {
+		if strings.HasPrefix(lowered, ns) {
+			return fmt.Errorf("label %s is not allowed: the namespaces com.docker.*, io.docker.*, and org.dockerproject.* are reserved for internal use", l)
+		}
+	}
+	return nil
 }
 
 func validateInsecureRegistry(r string) error {

@@ -36,9 +36,9 @@ func TestLoadFileSetsKeys(t *testing.T) {
 }
 
 func TestLoadFileUnknownKey(t *testing.T) {
-	p := writeFile(t, `{"data-root":"/x","bogus":1,"storage-opts":[]}`)
+	p := writeFile(t, `{"data-root":"/x","bogus":1,"storage-opts":[],"proxies":{"http-proxy":"http://p","nope":true}}`)
 	err := New().LoadFile(p, true, noFlags)
-	if err == nil || !strings.Contains(err.Error(), "the following directives don't match any configuration option: bogus, storage-opts") {
+	if err == nil || !strings.Contains(err.Error(), "the following directives don't match any configuration option: bogus, nope") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -82,13 +82,12 @@ func TestLoadFileMissing(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	bad := map[string]func(*Config){
-		"invalid host":           func(c *Config) { c.Hosts = []string{"fd://"} },
+		"invalid host":           func(c *Config) { c.Hosts = []string{"ssh://host"} },
 		"zero downloads":         func(c *Config) { c.MaxConcurrentDownloads = 0 },
 		"unknown snapshotter":    func(c *Config) { c.Snapshotter = "zfs" },
 		"insecure with scheme":   func(c *Config) { c.InsecureRegistries = []string{"http://reg"} },
 		"mirror without scheme":  func(c *Config) { c.RegistryMirrors = []string{"mirror.local"} },
 		"unknown log level":      func(c *Config) { c.LogLevel = "loud" },
-		"tcp host without port":  func(c *Config) { c.Hosts = []string{"tcp://127.0.0.1"} },
 		"bad insecure CIDR mask": func(c *Config) { c.InsecureRegistries = []string{"10.0.0.0/99"} },
 	}
 	for name, mutate := range bad {
@@ -104,5 +103,76 @@ func TestValidate(t *testing.T) {
 	c.Snapshotter = "stargz" // any snapshotter is allowed with a real containerd
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLoadFileDockerdKeysIgnored loads a daemon.json written for dockerd:
+// the keys berthd does not implement are collected, not refused.
+func TestLoadFileDockerdKeysIgnored(t *testing.T) {
+	c := New()
+	p := writeFile(t, `{"debug":true,"labels":["env=ci"],"features":{"buildkit":true},"log-driver":"json-file",
+		"log-opts":{"max-size":"10m"},"storage-driver":"overlay2","exec-opts":["native.cgroupdriver=systemd"],
+		"max-concurrent-uploads":5,"live-restore":true,"proxies":{"http-proxy":"http://proxy:3128"},"log-format":"json","label":["x=y"]}`)
+	if err := c.LoadFile(p, true, noFlags); err != nil {
+		t.Fatal(err)
+	}
+	want := "exec-opts features http-proxy label live-restore log-driver log-opts storage-driver"
+	if got := strings.Join(c.Ignored, " "); got != want {
+		t.Errorf("ignored = %q, want %q", got, want)
+	}
+	if !c.Debug || len(c.Labels) != 1 || c.Labels[0] != "env=ci" || c.LogFormat != "json" {
+		t.Errorf("implemented keys not loaded: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if w := IgnoredWarning("label"); w != `ignoring daemon.json option "label": it is the name of the flag; the daemon.json key is "labels"` {
+		t.Errorf("warning %q", w)
+	}
+}
+
+func TestParseHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"0.0.0.0:2375":          "tcp 0.0.0.0:2375",
+		"127.0.0.1:1234":        "tcp 127.0.0.1:1234",
+		":2376":                 "tcp 127.0.0.1:2376",
+		"tcp://":                "tcp 127.0.0.1:2375",
+		"tcp://10.0.0.1":        "tcp 10.0.0.1:2375",
+		"tcp://[::1]:80":        "tcp [::1]:80",
+		"fd://":                 "fd ",
+		"fd://3":                "fd 3",
+		"unix:///run/b.sock":    "unix /run/b.sock",
+		"/run/b.sock":           "unix /run/b.sock",
+		"ssh://host":            "error",
+		"0.0.0.0:notaport":      "error",
+		"unix://":               "error",
+		"host.example.com:2375": "tcp host.example.com:2375",
+	} {
+		network, addr, err := ParseHost(in)
+		got := network + " " + addr
+		if err != nil {
+			got = "error"
+		}
+		if got != want {
+			t.Errorf("ParseHost(%q) = %q (%v), want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestValidateLabelsAndLogFormat(t *testing.T) {
+	for _, tc := range []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Labels = []string{"novalue"} }, "bad attribute format: novalue"},
+		{func(c *Config) { c.Labels = []string{"com.docker.x=1"} }, "label com.docker.x=1 is not allowed"},
+		{func(c *Config) { c.LogFormat = "xml" }, "invalid log format: xml"},
+		{func(c *Config) { c.MetricsAddress = "nocolon" }, `invalid metrics-addr "nocolon"`},
+	} {
+		c := New()
+		tc.mod(c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
 	}
 }

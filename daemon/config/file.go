@@ -16,8 +16,9 @@ import (
 type FlagLookup func(key string) (value string, changed bool)
 
 // LoadFile merges the daemon.json at path into c. A missing file is fine when
-// required is false (the default path); keys unknown to berth, or set both in
-// the file and by a flag, are start-up errors, as in dockerd.
+// required is false (the default path). Keys dockerd accepts that berthd
+// does not implement are collected in c.Ignored; keys unknown to dockerd
+// too, or set both in the file and by a flag, are errors, as in dockerd.
 func (c *Config) LoadFile(path string, required bool, flags FlagLookup) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -34,12 +35,18 @@ func (c *Config) LoadFile(path string, required bool, flags FlagLookup) error {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("unable to configure the daemon with file %s: %w", path, err)
 	}
+	keys := flatten(raw)
 	known := jsonKeys()
-	var unknown []string
-	for k := range raw {
-		if _, ok := known[k]; !ok {
-			unknown = append(unknown, k)
+	var unknown, ignored []string
+	for k := range keys {
+		if _, ok := known[k]; ok {
+			continue
 		}
+		if _, flagName := flagNameKeys[k]; flagName || dockerdOnlyKeys[k] {
+			ignored = append(ignored, k)
+			continue
+		}
+		unknown = append(unknown, k)
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
@@ -47,8 +54,14 @@ func (c *Config) LoadFile(path string, required bool, flags FlagLookup) error {
 			path, strings.Join(unknown, ", "))
 	}
 	var conflicts []string
-	for k, v := range raw {
-		if fv, changed := flags(known[k]); changed {
+	own := map[string]json.RawMessage{}
+	for k, v := range keys {
+		flag, ok := known[k]
+		if !ok {
+			continue
+		}
+		own[k] = v
+		if fv, changed := flags(flag); changed {
 			conflicts = append(conflicts, fmt.Sprintf("%s: (from flag: %s, from file: %s)", k, fv, string(v)))
 		}
 	}
@@ -57,12 +70,41 @@ func (c *Config) LoadFile(path string, required bool, flags FlagLookup) error {
 		return fmt.Errorf("unable to configure the daemon with file %s: the following directives are specified both as a flag and in the configuration file: %s",
 			path, strings.Join(conflicts, ", "))
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("unable to configure the daemon with file %s: %w", path, err)
+	for k, v := range own {
+		if err := c.setKey(k, v); err != nil {
+			return fmt.Errorf("unable to configure the daemon with file %s: %w", path, err)
+		}
 	}
+	sort.Strings(ignored)
+	c.Ignored = ignored
 	return nil
+}
+
+// flatten reads nested objects as their keys, except for the keys whose
+// value is an object (dockerd's flat options): {"proxies":{"http-proxy":…}}
+// sets "http-proxy".
+func flatten(raw map[string]json.RawMessage) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for k, v := range raw {
+		var nested map[string]json.RawMessage
+		if !flatKeys[k] && json.Unmarshal(v, &nested) == nil && nested != nil {
+			for nk, nv := range nested {
+				out[nk] = nv
+			}
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// setKey decodes one daemon.json value into its field.
+func (c *Config) setKey(key string, value json.RawMessage) error {
+	doc, err := json.Marshal(map[string]json.RawMessage{key: value})
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(doc, c)
 }
 
 // jsonKeys maps each daemon.json key to the flag that sets the same option.
@@ -71,6 +113,7 @@ func jsonKeys() map[string]string {
 		"hosts":               "host",
 		"insecure-registries": "insecure-registry",
 		"registry-mirrors":    "registry-mirror",
+		"labels":              "label",
 	}
 	keys := map[string]string{}
 	t := reflect.TypeOf(Config{})

@@ -26,7 +26,8 @@ import (
 
 // PullImage is POST /images/create with fromImage: pull one tag or digest,
 // or every tag of a repository when no tag is given.
-func (s *ImageService) PullImage(ctx context.Context, opts backend.PullOptions, out backend.ProgressWriter) error {
+func (s *ImageService) PullImage(ctx context.Context, opts backend.PullOptions, out backend.ProgressWriter) (retErr error) {
+	defer s.metrics.StartAction("pull").Done(&retErr)
 	ref, err := parsePullReference(opts.Image, opts.Tag)
 	if err != nil {
 		return err

@@ -14,10 +14,12 @@ import (
 	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/core/snapshots"
+	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/events"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/berth-dev/berth/daemon/config"
+	"github.com/berth-dev/berth/daemon/metrics"
 	"github.com/berth-dev/berth/distribution"
 )
 
@@ -47,6 +49,8 @@ type Config struct {
 	MaxConcurrentDownloads int
 	// MaxConcurrentUploads caps blob uploads across all pushes.
 	MaxConcurrentUploads int
+	// Metrics records actions (nil: not instrumented).
+	Metrics *metrics.Metrics
 	// Env looks up berthd's environment (os.Getenv in production), for
 	// DOCKER_ENABLE_DEPRECATED_PULL_SCHEMA_1_IMAGE.
 	Env func(string) string
@@ -64,10 +68,15 @@ type ImageService struct {
 	events      EventLogger
 	env         func(string) string
 
-	// downloads is the daemon-wide cap on concurrent layer downloads.
-	downloads *semaphore.Weighted
-	// uploads is the daemon-wide cap on concurrent blob uploads.
-	uploads *semaphore.Weighted
+	// downloads is the daemon-wide cap on concurrent layer downloads: the
+	// semaphore of downloadLimit, which a reload resizes.
+	downloads     *semaphore.Weighted
+	downloadLimit *limiter
+	// uploads is the daemon-wide cap on concurrent blob uploads: the
+	// semaphore of uploadLimit, which a reload resizes.
+	uploads     *semaphore.Weighted
+	uploadLimit *limiter
+	metrics     *metrics.Metrics
 	// unpacks caps concurrent layer applies across all pulls.
 	unpacks *semaphore.Weighted
 	// pruning is set while an image prune runs (one at a time).
@@ -88,8 +97,9 @@ func New(cfg Config) *ImageService {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
+	log.L.Debugf("Max Concurrent Downloads: %d", n)
 	c := cfg.Storage.Client()
-	return &ImageService{
+	s := &ImageService{
 		storage:     cfg.Storage,
 		client:      c,
 		images:      c.ImageService(),
@@ -99,10 +109,27 @@ func New(cfg Config) *ImageService {
 		registries:  cfg.Registries,
 		events:      cfg.Events,
 		env:         env,
-		downloads:   semaphore.NewWeighted(int64(n)),
-		uploads:     semaphore.NewWeighted(int64(up)),
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 	}
+	s.downloadLimit = newLimiter(n)
+	s.downloads = s.downloadLimit.Semaphore()
+	s.uploadLimit = newLimiter(up)
+	s.uploads = s.uploadLimit.Semaphore()
+	s.metrics = cfg.Metrics
+	return s
+}
+
+// SetMaxConcurrentDownloads changes the download cap of running and future
+// pulls (a configuration reload): raising it lets waiting downloads start,
+// lowering it lets running ones finish.
+func (s *ImageService) SetMaxConcurrentDownloads(n int) {
+	s.downloadLimit.SetLimit(n)
+}
+
+// SetMaxConcurrentUploads changes the upload cap of running and future
+// pushes, as SetMaxConcurrentDownloads does for pulls.
+func (s *ImageService) SetMaxConcurrentUploads(n int) {
+	s.uploadLimit.SetLimit(n)
 }
 
 // snapshotService returns the snapshotter the service unpacks into.

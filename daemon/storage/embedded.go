@@ -89,6 +89,7 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 	}
 	emb.mdb = mdb
 	emb.gc = newGCScheduler(mdb, opts.GCInterval, logger)
+	emb.gc.onGC = opts.OnGC
 
 	ns := nsCtx(opts.Namespace)
 	mcs := mdb.ContentStore() // namespaced and lease-aware; never hand out cs itself

@@ -29,6 +29,7 @@ type gcScheduler struct {
 	interval time.Duration
 	delay    time.Duration
 	log      *log.Entry
+	onGC     func(time.Duration, error) // may be nil
 
 	kick chan struct{}
 	quit chan struct{}
@@ -133,6 +134,9 @@ func (g *gcScheduler) collect(ctx context.Context) error {
 	}
 	start := time.Now()
 	stats, err := g.db.GarbageCollect(ctx)
+	if g.onGC != nil {
+		g.onGC(time.Since(start), err)
+	}
 	if err != nil {
 		return fmt.Errorf("garbage collection: %w", err)
 	}

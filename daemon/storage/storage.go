@@ -67,6 +67,8 @@ type Options struct {
 	DialTimeout time.Duration
 	// Logger receives storage logs; nil means log.G(ctx) of Open's context.
 	Logger *log.Entry
+	// OnGC, if set, is told of every embedded garbage collection (metrics).
+	OnGC func(d time.Duration, err error)
 }
 
 // Storage owns a containerd client and, in embedded mode, the stack behind it.
