@@ -7,6 +7,8 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/client/pkg/versions"
+
+	"github.com/berth-dev/berth/api/server/httputils"
 )
 
 // MinAPIVersion is the oldest Engine API version berthd accepts, as dockerd.
@@ -42,16 +44,14 @@ func checkVersion(v string) error {
 	return nil
 }
 
-type apiVersionKey struct{}
-
 // WithAPIVersion stores the request's negotiated API version.
 func WithAPIVersion(ctx context.Context, v string) context.Context {
-	return context.WithValue(ctx, apiVersionKey{}, v)
+	return httputils.WithVersion(ctx, v)
 }
 
 // APIVersion returns the API version the request speaks.
 func APIVersion(ctx context.Context) string {
-	if v, ok := ctx.Value(apiVersionKey{}).(string); ok {
+	if v := httputils.VersionFromContext(ctx); v != "" {
 		return v
 	}
 	return MaxAPIVersion

@@ -147,27 +147,27 @@ func (p *schema1Progress) LayerProgress(ev schema1.ProgressEvent) {
 			p.exists = append(p.exists, ev.Digest)
 			return
 		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Already exists"})
+		_ = p.out.WriteMessage(layerStatus(id, "Already exists", nil))
 	case schema1.LayerQueued:
 		if !p.showing {
 			p.showing = true
 			for _, d := range p.exists {
-				_ = p.out.WriteMessage(jsonstream.Message{ID: shortID(d), Status: "Already exists"})
+				_ = p.out.WriteMessage(layerStatus(shortID(d), "Already exists", nil))
 			}
 		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Pulling fs layer"})
+		_ = p.out.WriteMessage(layerStatus(id, "Pulling fs layer", nil))
 	case schema1.LayerDownloading:
 		total := ev.Total
 		if total < 0 {
 			total = 0
 		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Downloading", Progress: &jsonstream.Progress{Current: ev.Current, Total: total}})
+		_ = p.out.WriteMessage(layerStatus(id, "Downloading", &jsonstream.Progress{Current: ev.Current, Total: total}))
 	case schema1.LayerDownloaded:
 		if p.fetched == nil {
 			p.fetched = map[digest.Digest]bool{}
 		}
 		p.fetched[ev.Digest] = true
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Download complete"})
+		_ = p.out.WriteMessage(layerStatus(id, "Download complete", nil))
 	}
 }
 

@@ -34,7 +34,7 @@ func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWrit
 		Auth:        decodeAuth(r.Header.Get("X-Registry-Auth")),
 		MetaHeaders: metaHeaders(r.Header),
 	}
-	stream := httputils.NewJSONStream(w)
+	stream := httputils.NewJSONStream(w, httputils.WithProgressString(httputils.ProgressStringFor(httputils.VersionFromContext(ctx))))
 	if err := ir.backend.PullImage(ctx, opts, stream); err != nil {
 		if !stream.Started() {
 			return err
