@@ -48,4 +48,7 @@ type InspectOptions struct {
 type DeleteOptions struct {
 	Force   bool
 	NoPrune bool
+	// Platforms, when set, removes only the content of these platforms'
+	// manifests; the image and its names stay.
+	Platforms []ocispec.Platform
 }

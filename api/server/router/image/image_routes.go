@@ -9,6 +9,8 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/client/pkg/versions"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/server/httputils"
 	"github.com/berth-dev/berth/api/types/backend"
@@ -135,9 +137,17 @@ func (ir *imageRouter) deleteImages(ctx context.Context, w http.ResponseWriter, 
 	if strings.TrimSpace(name) == "" {
 		return errdefs.ErrInvalidArgument.WithMessage("image name cannot be blank")
 	}
+	var plats []ocispec.Platform
+	if versions.GreaterThanOrEqualTo(httputils.VersionFromContext(ctx), "1.50") {
+		var err error
+		if plats, err = httputils.DecodePlatforms(r.Form["platforms"]); err != nil {
+			return err
+		}
+	}
 	list, err := ir.backend.ImageDelete(ctx, name, backend.DeleteOptions{
-		Force:   httputils.BoolValue(r, "force"),
-		NoPrune: httputils.BoolValue(r, "noprune"),
+		Force:     httputils.BoolValue(r, "force"),
+		NoPrune:   httputils.BoolValue(r, "noprune"),
+		Platforms: plats,
 	})
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ func (s *systemRouter) ping(ctx context.Context, w http.ResponseWriter, r *http.
 	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	h.Set("Pragma", "no-cache")
 	h.Set("Docker-Experimental", "false")
-	h.Set("Builder-Version", "1")
+	h.Set("Builder-Version", "2")
 	h.Set("Swarm", "inactive")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	if r.Method == http.MethodHead {
