@@ -4,12 +4,17 @@ BIN := $(CURDIR)/bin
 BERTHD := $(BIN)/berthd
 export BERTHD_BINARY := $(BERTHD)
 
+# Build information `docker version` shows (Engine: Git commit, Built).
+GIT_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%S.000000000+00:00)
+LDFLAGS := -X github.com/berth-dev/berth/daemon.GitCommit=$(GIT_COMMIT) -X github.com/berth-dev/berth/daemon.BuildTime=$(BUILD_TIME)
+
 .PHONY: all build demo test test-unit test-integration deps bench clean
 
 all: build
 
 build:
-	$(GO) build -o $(BERTHD) ./cmd/berthd
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BERTHD) ./cmd/berthd
 	$(GO) build -o $(BIN)/demo-registry ./hack/demo-registry
 
 # Tools the tests need that Go modules cannot provide: the docker CLI and,

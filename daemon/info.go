@@ -5,11 +5,13 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	ctdversion "github.com/containerd/containerd/v2/version"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
@@ -29,6 +31,9 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 			"Arch":          runtime.GOARCH,
 			"GoVersion":     runtime.Version(),
 			"KernelVersion": kernel,
+			"GitCommit":     GitCommit,
+			"BuildTime":     BuildTime,
+			"Experimental":  Experimental,
 		},
 	}}
 	if v, err := d.storage.Client().Version(ctx); err == nil {
@@ -51,6 +56,9 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 		Components:    components,
 		GoVersion:     runtime.Version(),
 		KernelVersion: kernel,
+		GitCommit:     GitCommit,
+		BuildTime:     BuildTime,
+		Experimental:  Experimental == "true",
 	}
 }
 
@@ -92,9 +100,14 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		Labels:             []string{},
 		ServerVersion:      Version,
 		Runtimes:           map[string]system.RuntimeWithStatus{},
-		SecurityOptions:    []string{},
+		SecurityOptions:    securityOptions(),
 		CDISpecDirs:        []string{},
-		Warnings:           []string{"berthd is an image daemon: containers are not supported yet"},
+		Plugins:            system.PluginsInfo{Volume: []string{}, Network: []string{}, Authorization: []string{}, Log: []string{}},
+		GenericResources:   []swarm.GenericResource{},
+		Swarm:              swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive},
+		Debug:              d.cfg.Debug,
+		NFd:                openFDs(),
+		Warnings:           append([]string{"berthd is an image daemon: containers are not supported yet"}, apiWarnings(d.cfg.Hosts)...),
 	}
 	info.Containerd = &system.ContainerdInfo{Address: d.cfg.ContainerdAddr}
 	info.Containerd.Namespaces.Containers = d.cfg.ContainerdNamespace
@@ -102,13 +115,20 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 	return info, nil
 }
 
+// registryConfig is the registry part of /info as dockerd shows it: the
+// user's insecure CIDRs then the loopback ones dockerd always adds, insecure
+// hostnames as index configs, mirrors normalised to "scheme://host/".
 func (d *Daemon) registryConfig() *registry.ServiceConfig {
+	mirrors := make([]string, 0, len(d.cfg.RegistryMirrors))
+	for _, m := range d.cfg.RegistryMirrors {
+		mirrors = append(mirrors, normalizeMirror(m))
+	}
 	cfg := &registry.ServiceConfig{
 		IndexConfigs: map[string]*registry.IndexInfo{
-			"docker.io": {Name: "docker.io", Mirrors: append([]string{}, d.cfg.RegistryMirrors...), Secure: true, Official: true},
+			"docker.io": {Name: "docker.io", Mirrors: mirrors, Secure: true, Official: true},
 		},
-		Mirrors:               append([]string{}, d.cfg.RegistryMirrors...),
-		InsecureRegistryCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Mirrors:               append([]string{}, mirrors...),
+		InsecureRegistryCIDRs: []netip.Prefix{},
 	}
 	for _, r := range d.cfg.InsecureRegistries {
 		if p, err := netip.ParsePrefix(r); err == nil {
@@ -116,6 +136,11 @@ func (d *Daemon) registryConfig() *registry.ServiceConfig {
 			continue
 		}
 		cfg.IndexConfigs[r] = &registry.IndexInfo{Name: r, Mirrors: []string{}, Secure: false}
+	}
+	for _, p := range []string{"::1/128", "127.0.0.0/8"} {
+		if pfx := netip.MustParsePrefix(p); !slices.Contains(cfg.InsecureRegistryCIDRs, pfx) {
+			cfg.InsecureRegistryCIDRs = append(cfg.InsecureRegistryCIDRs, pfx)
+		}
 	}
 	return cfg
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/containerd/log"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/image"
@@ -71,7 +72,11 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 		if len(li.records) == 0 {
 			continue
 		}
-		out = append(out, summarize(li, opts.Manifests))
+		sum := summarize(li, opts.Manifests)
+		if opts.Identity {
+			s.setManifestIdentities(ctx, &sum, li.view.target)
+		}
+		out = append(out, sum)
 		chains = append(chains, chainIDsOf(li.view))
 	}
 	if opts.SharedSize {
@@ -159,4 +164,19 @@ func setSharedSizes(ctx context.Context, list []imagetypes.Summary, chains [][]d
 		list[i].SharedSize = shared
 	}
 	return nil
+}
+
+// setManifestIdentities gives every available image manifest of sum the
+// image's Identity, as dockerd does.
+func (s *ImageService) setManifestIdentities(ctx context.Context, sum *imagetypes.Summary, target ocispec.Descriptor) {
+	id := s.imageIdentity(ctx, target)
+	if id == nil {
+		return
+	}
+	for i := range sum.Manifests {
+		m := &sum.Manifests[i]
+		if m.Kind == imagetypes.ManifestKindImage && m.Available && m.ImageData != nil {
+			m.ImageData.Identity = id
+		}
+	}
 }

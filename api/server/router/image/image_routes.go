@@ -85,31 +85,47 @@ func (ir *imageRouter) getImagesJSON(ctx context.Context, w http.ResponseWriter,
 	if name := r.Form.Get("filter"); name != "" {
 		f.Add("reference", name) // API < 1.41 legacy parameter
 	}
-	list, err := ir.backend.Images(ctx, backend.ListOptions{
+	version := httputils.VersionFromContext(ctx)
+	opts := backend.ListOptions{
 		All:        httputils.BoolValue(r, "all"),
 		Filters:    f,
-		SharedSize: httputils.BoolValue(r, "shared-size"),
-		Manifests:  httputils.BoolValue(r, "manifests"),
-	})
+		SharedSize: versions.GreaterThanOrEqualTo(version, "1.42") && httputils.BoolValue(r, "shared-size"),
+		Manifests:  versions.GreaterThanOrEqualTo(version, "1.47") && httputils.BoolValue(r, "manifests"),
+	}
+	if versions.GreaterThanOrEqualTo(version, "1.54") && httputils.BoolValue(r, "identity") {
+		if !opts.Manifests {
+			return errdefs.ErrInvalidArgument.WithMessage("conflicting options: identity requires manifests=1")
+		}
+		opts.Identity = true
+	}
+	list, err := ir.backend.Images(ctx, opts)
 	if err != nil {
 		return err
 	}
-	return httputils.WriteJSON(w, http.StatusOK, list)
+	return httputils.WriteJSON(w, http.StatusOK, listResponse(version, list))
 }
 
 func (ir *imageRouter) getImagesByName(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	platform, err := httputils.DecodePlatform(r.Form["platform"])
+	version := httputils.VersionFromContext(ctx)
+	opts := backend.InspectOptions{
+		Manifests: versions.GreaterThanOrEqualTo(version, "1.48") && httputils.BoolValue(r, "manifests"),
+		Identity:  versions.GreaterThanOrEqualTo(version, "1.53"),
+	}
+	if versions.GreaterThanOrEqualTo(version, "1.49") {
+		platform, err := httputils.DecodePlatform(r.Form["platform"])
+		if err != nil {
+			return err
+		}
+		opts.Platform = platform
+	}
+	if opts.Manifests && opts.Platform != nil {
+		return errdefs.ErrInvalidArgument.WithMessage("conflicting options: manifests and platform options cannot both be set")
+	}
+	resp, err := ir.backend.ImageInspect(ctx, vars["name"], opts)
 	if err != nil {
 		return err
 	}
-	resp, err := ir.backend.ImageInspect(ctx, vars["name"], backend.InspectOptions{
-		Manifests: httputils.BoolValue(r, "manifests"),
-		Platform:  platform,
-	})
-	if err != nil {
-		return err
-	}
-	return httputils.WriteJSON(w, http.StatusOK, resp)
+	return httputils.WriteJSON(w, http.StatusOK, inspectResponse(version, resp))
 }
 
 func (ir *imageRouter) getImagesHistory(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {

@@ -58,5 +58,5 @@ func (s *systemRouter) info(ctx context.Context, w http.ResponseWriter, r *http.
 	if err != nil {
 		return err
 	}
-	return httputils.WriteJSON(w, http.StatusOK, info)
+	return httputils.WriteJSON(w, http.StatusOK, infoResponse(httputils.VersionFromContext(ctx), info))
 }
