@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/errdefs"
@@ -181,4 +183,28 @@ func (ir *imageRouter) postImagesPrune(ctx context.Context, w http.ResponseWrite
 		return err
 	}
 	return httputils.WriteJSON(w, http.StatusOK, report)
+}
+
+func (ir *imageRouter) getImagesSearch(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	var limit int
+	if v := r.Form.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid limit specified: %v", err))
+		}
+		if n < 0 {
+			return errdefs.ErrInvalidArgument.WithMessage("invalid limit specified")
+		}
+		limit = n
+	}
+	f, err := filters.Parse(r.Form.Get("filters"))
+	if err != nil {
+		return err
+	}
+	// As for pulls, bad credentials are ignored: the search goes anonymous.
+	res, err := ir.backend.SearchRegistryForImages(ctx, f, r.Form.Get("term"), limit, decodeAuth(r.Header.Get("X-Registry-Auth")), metaHeaders(r.Header))
+	if err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, res)
 }
