@@ -12,7 +12,7 @@ import (
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
-// get sends method path?query at API version v and returns status and body.
+// at sends method path?query at API version v and returns status and body.
 func (e *imgEnv) at(v, method, path string, query url.Values) (int, []byte) {
 	e.t.Helper()
 	u := "http://berthd/v" + v + path
