@@ -50,6 +50,9 @@ done
 run() { echo; echo "\$ $*"; "$@"; }
 run docker version --format 'client {{.Client.Version}} (API {{.Client.APIVersion}}) -> server {{.Server.Platform.Name}} {{.Server.Version}} (API {{.Server.APIVersion}})'
 run docker pull "$REGISTRY/demo/hello:latest"
+# ~36 MiB in five layers, served at 8 MiB/s per layer: in a terminal each
+# layer's line shows a moving bar, then "Pull complete".
+run docker pull "$REGISTRY/demo/big:latest"
 run docker pull "$REGISTRY/demo/multi:latest"
 run docker pull --platform linux/arm64 "$REGISTRY/demo/multi:latest"
 run docker images
