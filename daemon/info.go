@@ -86,6 +86,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		CgroupDriver:       "none",
 		KernelVersion:      kernelVersion(),
 		OperatingSystem:    osName(),
+		OSVersion:          osRelease("VERSION_ID"),
 		OSType:             runtime.GOOS,
 		Architecture:       arch(),
 		IndexServerAddress: "https://index.docker.io/v1/",
@@ -163,14 +164,22 @@ func arch() string {
 
 // osName reads PRETTY_NAME from /etc/os-release.
 func osName() string {
+	if v := osRelease("PRETTY_NAME"); v != "" {
+		return v
+	}
+	return runtime.GOOS
+}
+
+// osRelease reads one key of /etc/os-release ("" when absent).
+func osRelease(key string) string {
 	data, err := os.ReadFile("/etc/os-release")
 	if err != nil {
-		return runtime.GOOS
+		return ""
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+		if v, ok := strings.CutPrefix(line, key+"="); ok {
 			return strings.Trim(v, `"`)
 		}
 	}
-	return runtime.GOOS
+	return ""
 }
