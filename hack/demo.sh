@@ -26,7 +26,7 @@ fi
 echo "==> starting a local registry with sample images"
 "$BIN/demo-registry" >"$WORK/registry.out" 2>"$WORK/registry.log" &
 REG_PID=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do # generating the images takes a few seconds
 	grep -q '^REGISTRY=' "$WORK/registry.out" 2>/dev/null && break
 	kill -0 "$REG_PID" 2>/dev/null || { cat "$WORK/registry.log"; exit 1; }
 	sleep 0.1

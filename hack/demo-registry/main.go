@@ -35,7 +35,13 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("demo-registry: ")
 
-	reg, err := registry.New(registry.Config{Addr: *addr, BlobRate: *rate})
+	// On-disk storage: the in-memory driver is slow for blobs of many MiB.
+	dir, err := os.MkdirTemp("", "berth-demo-registry")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	reg, err := registry.New(registry.Config{Addr: *addr, BlobRate: *rate, RootDir: dir})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,6 +50,7 @@ func main() {
 	cancel()
 	if err != nil {
 		_ = reg.Close()
+		_ = os.RemoveAll(dir)
 		log.Fatal(err)
 	}
 	fmt.Printf("REGISTRY=%s\n", reg.Host())
