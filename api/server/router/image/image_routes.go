@@ -131,9 +131,13 @@ func (ir *imageRouter) getImagesByName(ctx context.Context, w http.ResponseWrite
 }
 
 func (ir *imageRouter) getImagesHistory(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	platform, err := httputils.DecodePlatform(r.Form["platform"])
-	if err != nil {
-		return err
+	var platform *ocispec.Platform
+	if versions.GreaterThanOrEqualTo(httputils.VersionFromContext(ctx), "1.48") {
+		p, err := httputils.DecodePlatform(r.Form["platform"])
+		if err != nil {
+			return err
+		}
+		platform = p
 	}
 	history, err := ir.backend.ImageHistory(ctx, vars["name"], platform)
 	if err != nil {
