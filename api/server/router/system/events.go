@@ -49,11 +49,20 @@ func (s *systemRouter) getEvents(ctx context.Context, w http.ResponseWriter, r *
 	if legacy {
 		contentType = types.MediaTypeJSON // what older dockerd said
 	}
+	if ct := httputils.MatchAccept(r.Header, []string{types.MediaTypeJSONLines, types.MediaTypeNDJSON, types.MediaTypeJSONSequence}); ct != "" {
+		contentType = ct
+	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
 	jenc := json.NewEncoder(w)
 	enc := eventEncoder(func(ev events.Message) error {
+		if contentType == types.MediaTypeJSONSequence {
+			// RFC 7464: a record separator before each JSON text.
+			if _, err := w.Write([]byte{0x1e}); err != nil {
+				return err
+			}
+		}
 		if legacy {
 			return jenc.Encode(withLegacyFields(ev))
 		}
