@@ -4,6 +4,11 @@ BIN := $(CURDIR)/bin
 BERTHD := $(BIN)/berthd
 export BERTHD_BINARY := $(BERTHD)
 
+# Build information `docker version` shows (Engine: Git commit, Built).
+GIT_COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%S.000000000+00:00)
+LDFLAGS := -X github.com/berth-dev/berth/daemon.GitCommit=$(GIT_COMMIT) -X github.com/berth-dev/berth/daemon.BuildTime=$(BUILD_TIME)
+
 # Installation (make install PREFIX=/usr DESTDIR=pkgroot): the binary and
 # the systemd units in contrib/systemd.
 PREFIX ?= /usr/local
@@ -15,7 +20,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 all: build
 
 build:
-	$(GO) build -o $(BERTHD) ./cmd/berthd
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BERTHD) ./cmd/berthd
 	$(GO) build -o $(BIN)/demo-registry ./hack/demo-registry
 
 # Tools the tests need that Go modules cannot provide: the docker CLI,

@@ -5,11 +5,13 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	ctdversion "github.com/containerd/containerd/v2/version"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
@@ -30,6 +32,9 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 			"Arch":          runtime.GOARCH,
 			"GoVersion":     runtime.Version(),
 			"KernelVersion": kernel,
+			"GitCommit":     GitCommit,
+			"BuildTime":     BuildTime,
+			"Experimental":  Experimental,
 		},
 	}}
 	if d.storage.Embedded() {
@@ -52,6 +57,9 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 		Components:    components,
 		GoVersion:     runtime.Version(),
 		KernelVersion: kernel,
+		GitCommit:     GitCommit,
+		BuildTime:     BuildTime,
+		Experimental:  Experimental == "true",
 	}
 }
 
@@ -75,6 +83,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		CgroupDriver:       "none",
 		KernelVersion:      kernelVersion(),
 		OperatingSystem:    osName(),
+		OSVersion:          osRelease("VERSION_ID"),
 		OSType:             runtime.GOOS,
 		Architecture:       arch(),
 		IndexServerAddress: "https://index.docker.io/v1/",
@@ -90,9 +99,13 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		Debug:              cfg.Debug,
 		ServerVersion:      Version,
 		Runtimes:           map[string]system.RuntimeWithStatus{},
-		SecurityOptions:    []string{},
+		SecurityOptions:    securityOptions(),
 		CDISpecDirs:        []string{},
-		Warnings:           []string{"berthd is an image daemon: containers are not supported yet"},
+		Plugins:            system.PluginsInfo{Volume: []string{}, Network: []string{}, Authorization: []string{}, Log: []string{}},
+		GenericResources:   []swarm.GenericResource{},
+		Swarm:              swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive},
+		NFd:                openFDs(),
+		Warnings:           append([]string{"berthd is an image daemon: containers are not supported yet"}, apiWarnings(cfg.Hosts)...),
 	}
 	info.Containerd = &system.ContainerdInfo{Address: d.storage.Address()}
 	info.Containerd.Namespaces.Containers = d.storage.Namespace()
@@ -103,13 +116,20 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 // engineID is the daemon's ID in /info and on daemon events.
 func (d *Daemon) engineID() string { return "berth" }
 
+// registryConfig is the registry part of /info as dockerd shows it: the
+// user's insecure CIDRs then the loopback ones dockerd always adds, insecure
+// hostnames as index configs, mirrors normalised to "scheme://host/".
 func registryConfig(c *config.Config) *registry.ServiceConfig {
+	mirrors := make([]string, 0, len(c.RegistryMirrors))
+	for _, m := range c.RegistryMirrors {
+		mirrors = append(mirrors, normalizeMirror(m))
+	}
 	cfg := &registry.ServiceConfig{
 		IndexConfigs: map[string]*registry.IndexInfo{
-			"docker.io": {Name: "docker.io", Mirrors: append([]string{}, c.RegistryMirrors...), Secure: true, Official: true},
+			"docker.io": {Name: "docker.io", Mirrors: mirrors, Secure: true, Official: true},
 		},
-		Mirrors:               append([]string{}, c.RegistryMirrors...),
-		InsecureRegistryCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Mirrors:               append([]string{}, mirrors...),
+		InsecureRegistryCIDRs: []netip.Prefix{},
 	}
 	for _, r := range c.InsecureRegistries {
 		if p, err := netip.ParsePrefix(r); err == nil {
@@ -117,6 +137,11 @@ func registryConfig(c *config.Config) *registry.ServiceConfig {
 			continue
 		}
 		cfg.IndexConfigs[r] = &registry.IndexInfo{Name: r, Mirrors: []string{}, Secure: false}
+	}
+	for _, p := range []string{"::1/128", "127.0.0.0/8"} {
+		if pfx := netip.MustParsePrefix(p); !slices.Contains(cfg.InsecureRegistryCIDRs, pfx) {
+			cfg.InsecureRegistryCIDRs = append(cfg.InsecureRegistryCIDRs, pfx)
+		}
 	}
 	return cfg
 }
@@ -148,14 +173,22 @@ func arch() string {
 
 // osName reads PRETTY_NAME from /etc/os-release.
 func osName() string {
+	if v := osRelease("PRETTY_NAME"); v != "" {
+		return v
+	}
+	return runtime.GOOS
+}
+
+// osRelease reads one key of /etc/os-release ("" when absent).
+func osRelease(key string) string {
 	data, err := os.ReadFile("/etc/os-release")
 	if err != nil {
-		return runtime.GOOS
+		return ""
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+		if v, ok := strings.CutPrefix(line, key+"="); ok {
 			return strings.Trim(v, `"`)
 		}
 	}
-	return runtime.GOOS
+	return ""
 }

@@ -26,7 +26,7 @@ fi
 echo "==> starting a local registry with sample images"
 "$BIN/demo-registry" >"$WORK/registry.out" 2>"$WORK/registry.log" &
 REG_PID=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do # generating the images takes a few seconds
 	grep -q '^REGISTRY=' "$WORK/registry.out" 2>/dev/null && break
 	kill -0 "$REG_PID" 2>/dev/null || { cat "$WORK/registry.log"; exit 1; }
 	sleep 0.1
@@ -50,6 +50,9 @@ done
 run() { echo; echo "\$ $*"; "$@"; }
 run docker version --format 'client {{.Client.Version}} (API {{.Client.APIVersion}}) -> server {{.Server.Platform.Name}} {{.Server.Version}} (API {{.Server.APIVersion}})'
 run docker pull "$REGISTRY/demo/hello:latest"
+# ~36 MiB in five layers, served at 8 MiB/s per layer: in a terminal each
+# layer's line shows a moving bar, then "Pull complete".
+run docker pull "$REGISTRY/demo/big:latest"
 run docker pull "$REGISTRY/demo/multi:latest"
 run docker pull --platform linux/arm64 "$REGISTRY/demo/multi:latest"
 run docker images

@@ -298,18 +298,3 @@ func TestDaemonFlags(t *testing.T) {
 		t.Errorf("pidfile left after stop: %v", err)
 	}
 }
-
-// TestUnsupportedCommands get a clear "not supported" instead of a 404.
-func TestUnsupportedCommands(t *testing.T) {
-	d := berthd.Start(t)
-	cli := dockercli.New(t, d.Host())
-	for _, args := range [][]string{
-		{"save", "-o", filepath.Join(t.TempDir(), "x.tar"), "alpine"},
-		{"search", "alpine"},
-	} {
-		res := cli.Run(args...)
-		if res.ExitCode == 0 || !strings.Contains(res.Stderr, "is not supported by berthd yet") {
-			t.Errorf("docker %v: exit %d, stderr %q", args, res.ExitCode, res.Stderr)
-		}
-	}
-}

@@ -35,6 +35,7 @@ func TestMakeDemo(t *testing.T) {
 	for _, want := range []string{
 		"Status: Downloaded newer image for",
 		"demo/hello:latest",
+		"demo/big:latest",
 		"linux/amd64 layers=3",
 		"==> demo finished",
 	} {

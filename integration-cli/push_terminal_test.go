@@ -27,7 +27,7 @@ func TestPushScreen(t *testing.T) {
 	target := dst.Host() + "/screen/app:v1"
 	e.docker("tag", e.ref("screen/app", "v1"), target)
 
-	res := e.cli.RunInTerminal("push", target)
+	res := e.cli.Terminal(200, 50).Run("push", target)
 	if res.ExitCode != 0 {
 		t.Fatalf("push exit %d; screen:\n%s", res.ExitCode, res)
 	}
@@ -36,7 +36,7 @@ func TestPushScreen(t *testing.T) {
 		want = append(want, shortID(l.Digest)+": Pushed")
 	}
 	sort.Strings(want)
-	screen := res.Screen
+	screen := res.Lines
 	if len(screen) != len(want)+2 {
 		t.Fatalf("screen has %d lines, want %d (repository, one per layer, digest):\n%s", len(screen), len(want)+2, res)
 	}

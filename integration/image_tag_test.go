@@ -20,10 +20,11 @@ func TestImageTagAPI(t *testing.T) {
 		status int
 		want   string
 	}{
-		{url.Values{"repo": {"Bad"}}, 400, "invalid reference format"},
-		{url.Values{"repo": {"ok"}, "tag": {"no/slash"}}, 400, "not a valid tag"},
+		{url.Values{"repo": {"Bad"}}, 400, `{"message":"invalid reference format: repository name (library/Bad) must be lowercase"}`},
+		{url.Values{"repo": {"team/Upper"}}, 400, `{"message":"invalid reference format: repository name (team/Upper) must be lowercase"}`},
+		{url.Values{"repo": {"ok"}, "tag": {"no/slash"}}, 400, `{"message":"invalid tag format"}`},
 		{url.Values{"repo": {"sha256"}, "tag": {"abc"}}, 400, "refusing to create an ambiguous tag using digest algorithm as name"},
-		{url.Values{"repo": {"x@" + b.Digest.String()}}, 400, "refusing to create a tag with a digest reference"},
+		{url.Values{"repo": {"x@" + b.Digest.String()}}, 400, "cannot import digest reference"},
 		{url.Values{}, 400, "repository name must have at least one component"},
 		{url.Values{"repo": {"ok"}, "tag": {"1"}}, 201, ""},
 	} {

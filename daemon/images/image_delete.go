@@ -29,11 +29,18 @@ import (
 // NoPrune concerns the parents of classic-builder images, which berthd does
 // not have.
 func (s *ImageService) ImageDelete(ctx context.Context, name string, opts backend.DeleteOptions) ([]imagetypes.DeleteResponse, error) {
+	if len(opts.Platforms) > 0 && !opts.Force {
+		// dockerd's text, typo included: the CLI user is told to add -f.
+		return nil, errdefs.ErrInvalidArgument.WithMessage("Content will be removed from all images referencing this variant. Use —-force to force delete.")
+	}
 	r, err := s.resolve(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	id := r.target()
+	if len(opts.Platforms) > 0 {
+		return s.deletePlatforms(ctx, r.image(), opts.Platforms)
+	}
 	labels := s.eventLabels(ctx, r.all[0].Target)
 
 	if r.byID {

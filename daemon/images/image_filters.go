@@ -3,6 +3,7 @@ package images
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -118,18 +119,34 @@ func (f *imageFilter) matchRecord(img c8dimages.Image) bool {
 		if err != nil {
 			return false
 		}
-		matched := false
-		for _, pattern := range f.references {
-			if ok, _ := reference.FamiliarMatch(pattern, ref); ok {
-				matched = true
-				break
-			}
-		}
-		if !matched {
+		if !matchReference(f.references, ref) {
 			return false
 		}
 	}
 	return true
+}
+
+// matchReference reports whether a glob of patterns matches ref in any of
+// the forms dockerd's containerd store tries: familiar with and without tag
+// ("alpine:3", "alpine"), canonical with and without tag
+// ("docker.io/library/alpine:3", "docker.io/library/alpine").
+func matchReference(patterns []string, ref reference.Named) bool {
+	forms := []string{
+		reference.FamiliarString(ref),
+		reference.FamiliarName(ref),
+		reference.TagNameOnly(ref).String(),
+		ref.Name(),
+	}
+	for _, p := range patterns {
+		for _, form := range forms {
+			if ok, err := path.Match(p, form); err != nil {
+				return false
+			} else if ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // matchImage applies the filters that depend on the image's content: its

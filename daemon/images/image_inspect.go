@@ -70,6 +70,9 @@ func (s *ImageService) ImageInspect(ctx context.Context, name string, opts backe
 	if opts.Manifests {
 		resp.Manifests = v.manifestSummaries()
 	}
+	if opts.Identity {
+		resp.Identity = s.imageIdentity(ctx, img.Target)
+	}
 	if v.best != nil && v.best.Config != nil {
 		describeConfig(resp, v.best.Config)
 	}

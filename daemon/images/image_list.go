@@ -6,6 +6,7 @@ import (
 
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
 )
@@ -30,7 +31,11 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 	out := make([]imagetypes.Summary, 0, len(selected))
 	views := make([]*imageView, 0, len(selected))
 	for _, sel := range selected {
-		out = append(out, summarize(sel, opts.Manifests))
+		sum := summarize(sel, opts.Manifests)
+		if opts.Identity {
+			s.setManifestIdentities(ctx, &sum, sel.view.target)
+		}
+		out = append(out, sum)
 		views = append(views, sel.view)
 	}
 	if opts.SharedSize {
@@ -137,4 +142,19 @@ func setSharedSizes(ctx context.Context, list []imagetypes.Summary, views []*ima
 		list[i].SharedSize = shared
 	}
 	return nil
+}
+
+// setManifestIdentities gives every available image manifest of sum the
+// image's Identity, as dockerd does.
+func (s *ImageService) setManifestIdentities(ctx context.Context, sum *imagetypes.Summary, target ocispec.Descriptor) {
+	id := s.imageIdentity(ctx, target)
+	if id == nil {
+		return
+	}
+	for i := range sum.Manifests {
+		m := &sum.Manifests[i]
+		if m.Kind == imagetypes.ManifestKindImage && m.Available && m.ImageData != nil {
+			m.ImageData.Identity = id
+		}
+	}
 }

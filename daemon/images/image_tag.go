@@ -65,21 +65,23 @@ func (s *ImageService) putImage(ctx context.Context, rec c8dimages.Image) error 
 
 // parseNewTag validates the new name as dockerd does: a repository without
 // digest, a valid tag, and not a digest algorithm as repository name (that
-// would read as an image ID).
+// would read as an image ID). Parse errors are the reference library's
+// own, as dockerd returns them ("invalid reference format: repository name
+// (library/Foo) must be lowercase").
 func parseNewTag(repo, tag string) (reference.NamedTagged, error) {
 	if repo == "" {
 		return nil, errdefs.ErrInvalidArgument.WithMessage("repository name must have at least one component")
 	}
 	ref, err := reference.ParseNormalizedNamed(repo)
 	if err != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("Error parsing reference: %q is not a valid repository/tag: %v", repo, err))
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
 	}
 	if _, ok := ref.(reference.Digested); ok {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("refusing to create a tag with a digest reference")
+		return nil, errdefs.ErrInvalidArgument.WithMessage("cannot import digest reference")
 	}
 	if tag != "" {
 		if ref, err = reference.WithTag(reference.TrimNamed(ref), tag); err != nil {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("Error parsing reference: %q is not a valid tag: %v", tag, err))
+			return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
 		}
 	}
 	tagged, ok := reference.TagNameOnly(ref).(reference.NamedTagged)

@@ -117,8 +117,18 @@ func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descripto
 		if lp.present {
 			status = "Already exists"
 		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: lp.id, Status: status})
+		_ = p.out.WriteMessage(layerStatus(lp.id, status, nil))
 	}
+}
+
+// layerStatus is one layer line. Like dockerd, every layer line carries a
+// progressDetail object, "{}" when there are no numbers: the CLI keeps a
+// layer on its own line, updated in place, only while its messages have one.
+func layerStatus(id, status string, detail *jsonstream.Progress) jsonstream.Message {
+	if detail == nil {
+		detail = &jsonstream.Progress{}
+	}
+	return jsonstream.Message{ID: id, Status: status, Progress: detail}
 }
 
 // extractProgress is the applier's progress callback (embedded mode): the
@@ -224,7 +234,7 @@ func (p *pullProgress) send(lp *layerProgress, status string, detail *jsonstream
 		}
 		lp.sent = *detail
 	}
-	_ = p.out.WriteMessage(jsonstream.Message{ID: lp.id, Status: status, Progress: detail})
+	_ = p.out.WriteMessage(layerStatus(lp.id, status, detail))
 }
 
 func (p *pullProgress) blobPresent(ctx context.Context, d digest.Digest) bool {

@@ -35,24 +35,24 @@ func (p *pullProgress) LayerProgress(ev schema1.ProgressEvent) {
 			e.exists = append(e.exists, ev.Digest)
 			return
 		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Already exists"})
+		_ = p.out.WriteMessage(layerStatus(id, "Already exists", nil))
 	case schema1.LayerQueued:
 		if !e.showing {
 			e.showing = true
 			for _, d := range e.exists {
-				_ = p.out.WriteMessage(jsonstream.Message{ID: shortID(d), Status: "Already exists"})
+				_ = p.out.WriteMessage(layerStatus(shortID(d), "Already exists", nil))
 			}
 		}
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Pulling fs layer"})
+		_ = p.out.WriteMessage(layerStatus(id, "Pulling fs layer", nil))
 	case schema1.LayerDownloading:
 		total := max(ev.Total, 0)
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Downloading", Progress: &jsonstream.Progress{Current: ev.Current, Total: total}})
+		_ = p.out.WriteMessage(layerStatus(id, "Downloading", &jsonstream.Progress{Current: ev.Current, Total: total}))
 	case schema1.LayerDownloaded:
 		if e.fetched == nil {
 			e.fetched = map[digest.Digest]bool{}
 		}
 		e.fetched[ev.Digest] = true
-		_ = p.out.WriteMessage(jsonstream.Message{ID: id, Status: "Download complete"})
+		_ = p.out.WriteMessage(layerStatus(id, "Download complete", nil))
 	}
 }
 

@@ -2,7 +2,12 @@
 // filled with sample images (testutil/fixtures) for `make demo`:
 //
 //	demo/hello:latest  3 gzip layers (~1.4 MiB), Cmd, Env, Labels
+//	demo/big:latest    5 gzip layers (~36 MiB) of generated content
 //	demo/multi:latest  manifest list: linux/amd64, linux/arm64, linux/arm/v7
+//
+// Blob downloads are limited to -rate bytes per second each (default
+// 8 MiB/s), so that on loopback the pull of demo/big takes a few seconds
+// and its progress bars visibly move.
 //
 // Once the images are pushed it prints one line "REGISTRY=127.0.0.1:PORT"
 // on stdout and serves until SIGINT or SIGTERM. It needs no network beyond
@@ -25,11 +30,18 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (default: random port on 127.0.0.1)")
+	rate := flag.Int64("rate", 8<<20, "bytes per second per blob download (0: unlimited)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("demo-registry: ")
 
-	reg, err := registry.New(registry.Config{Addr: *addr})
+	// On-disk storage: the in-memory driver is slow for blobs of many MiB.
+	dir, err := os.MkdirTemp("", "berth-demo-registry")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	reg, err := registry.New(registry.Config{Addr: *addr, BlobRate: *rate, RootDir: dir})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -38,10 +50,11 @@ func main() {
 	cancel()
 	if err != nil {
 		_ = reg.Close()
+		_ = os.RemoveAll(dir)
 		log.Fatal(err)
 	}
 	fmt.Printf("REGISTRY=%s\n", reg.Host())
-	log.Printf("serving demo/hello:latest and demo/multi:latest at %s", reg.Host())
+	log.Printf("serving demo/hello:latest, demo/big:latest and demo/multi:latest at %s", reg.Host())
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -70,6 +83,14 @@ func pushSamples(ctx context.Context, host string) error {
 	}
 	if _, err := fixtures.Push(ctx, host, "demo/hello", "latest", hello); err != nil {
 		return fmt.Errorf("push demo/hello: %w", err)
+	}
+	var big fixtures.Image
+	for i, mib := range []int{12, 10, 7, 5, 2} {
+		big.Layers = append(big.Layers, fixtures.Layer{Seed: 200 + int64(i), Size: mib << 20, NumFiles: 4})
+	}
+	big.Cmd = []string{"/bin/sh"}
+	if _, err := fixtures.Push(ctx, host, "demo/big", "latest", big); err != nil {
+		return fmt.Errorf("push demo/big: %w", err)
 	}
 	multi := fixtures.Index{Manifests: fixtures.Platforms("linux/amd64", "linux/arm64", "linux/arm/v7")}
 	if _, err := fixtures.PushIndex(ctx, host, "demo/multi", "latest", multi); err != nil {

@@ -1,6 +1,7 @@
 package dockercli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,121 +11,149 @@ import (
 	"time"
 )
 
-// Terminal sizes RunInTerminal uses: wide enough that no progress line
-// wraps, tall enough that every row stays on screen.
-const (
-	TerminalCols = 200
-	TerminalRows = 50
-)
-
-// TerminalResult is a command that ran in a terminal.
-type TerminalResult struct {
-	// Screen is what the terminal shows once the command exited: its
-	// lines without trailing blanks, trailing empty lines dropped. Rows the
-	// CLI redrew in place appear once, in their last state.
-	Screen []string
+// Screen is what a person sees in a terminal after a command ran in it.
+type Screen struct {
+	// Lines are the rows of the final screen with the scrollback above it
+	// (everything still on the terminal, as a person scrolling up sees it),
+	// trailing spaces and trailing empty rows removed; tmux's own "Pane is
+	// dead" notice is not included.
+	Lines []string
 	// ExitCode is the command's exit status.
 	ExitCode int
 }
 
-// String is the screen as text, for failure messages.
-func (r TerminalResult) String() string { return strings.Join(r.Screen, "\n") }
+// String returns the screen as text, one row per line.
+func (s Screen) String() string { return strings.Join(s.Lines, "\n") }
 
-// RunInTerminal runs `docker args...` in a real terminal, as a person
-// would: a detached tmux session of TerminalCols x TerminalRows of its own
-// (private server socket, so tests do not share tmux state), with the CLI's
-// environment. It waits for the command to exit, bounded by the CLI's
-// timeout, and returns the final screen (see TerminalResult). It fails the
-// test if tmux is missing or the command times out.
-func (c *CLI) RunInTerminal(args ...string) TerminalResult {
+// Terminal is a real pseudo-terminal of a fixed size (a detached tmux
+// session on a private tmux server), in which docker commands run as a user
+// would type them: stdout is a TTY, so the CLI draws progress bars and
+// moves the cursor to update lines in place.
+//
+//	term := cli.Terminal(200, 50)
+//	screen := term.Run("pull", ref)
+//	// screen.Lines: "v1: Pulling from team/app", "<id>: Pull complete", …
+type Terminal struct {
+	cli           *CLI
+	width, height int
+	socket, conf  string
+	n             int
+}
+
+// Terminal returns a terminal of width×height characters. The CLI draws
+// progress bars only when the terminal is wider than 110 columns.
+func (c *CLI) Terminal(width, height int) *Terminal {
 	c.t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		c.t.Fatalf("tmux not found on PATH: %v", err)
+		c.t.Skip("tmux is not installed")
 	}
-	dir, err := os.MkdirTemp("", "berth-tmux")
+	dir := c.t.TempDir()
+	term := &Terminal{cli: c, width: width, height: height, socket: filepath.Join(dir, "tmux.sock"), conf: filepath.Join(dir, "tmux.conf")}
+	// Windows stay after their command exits, so the last screen and the
+	// exit status can be read.
+	if err := os.WriteFile(term.conf, []byte("set-option -g remain-on-exit on\n"), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { _ = term.tmux(context.Background(), "kill-server").Run() })
+	return term
+}
+
+// Run runs `docker args...` in a fresh window of the terminal, waits for it
+// to exit (bounded by the CLI's timeout) and returns the final screen.
+func (term *Terminal) Run(args ...string) Screen {
+	t := term.cli.t
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), term.cli.timeout())
+	defer cancel()
+	term.n++
+	session := "docker" + strconv.Itoa(term.n)
+	if out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
+		"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
+		term.shellCommand(args)).CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	code, err := term.waitExit(ctx, session)
 	if err != nil {
-		c.t.Fatal(err)
+		screen, _ := term.capture(context.Background(), session)
+		t.Fatalf("docker %s in a terminal: %v; screen:\n%s", strings.Join(args, " "), err, screen)
 	}
-	defer os.RemoveAll(dir)
-	conf := filepath.Join(dir, "tmux.conf")
-	if err := os.WriteFile(conf, []byte("set -g history-limit 0\n"), 0o600); err != nil {
-		c.t.Fatal(err)
+	lines, err := term.capture(ctx, session)
+	if err != nil {
+		t.Fatalf("tmux capture-pane: %v", err)
 	}
-	sock := filepath.Join(dir, "tmux.sock")
-	exitFile := filepath.Join(dir, "exit")
-	tmux := func(targs ...string) (string, error) {
-		cmd := exec.Command("tmux", append([]string{"-S", sock, "-f", conf}, targs...)...)
-		cmd.Env = c.environ()
-		cmd.WaitDelay = 5 * time.Second
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return "", fmt.Errorf("tmux %s: %v: %s", strings.Join(targs, " "), err, out)
-		}
-		return string(out), nil
-	}
-	defer func() { _, _ = tmux("kill-server") }()
+	_ = term.tmux(ctx, "kill-session", "-t", session).Run()
+	return Screen{Lines: lines, ExitCode: code}
+}
 
-	// tmux drops what a pane prints just before its process exits, so the
-	// shell records the exit status and stays (silently) until the screen
-	// has been read.
-	command := shellJoin(append([]string{"docker"}, args...)) + "; echo $? > " + shellJoin([]string{exitFile}) +
-		"; exec tmux -S " + shellJoin([]string{sock}) + " wait-for captured"
-	if _, err := tmux("new-session", "-d", "-s", "cli",
-		"-x", strconv.Itoa(TerminalCols), "-y", strconv.Itoa(TerminalRows), command); err != nil {
-		c.t.Fatal(err)
-	}
-	capture := func() string {
-		screen, err := tmux("capture-pane", "-p", "-t", "cli")
-		if err != nil {
-			c.t.Fatal(err)
+// shellCommand is the command tmux runs: docker with exactly the CLI's
+// environment (no variables of the test process or of tmux leak in).
+func (term *Terminal) shellCommand(args []string) string {
+	parts := []string{"exec", "env", "-i"}
+	for _, kv := range append(term.cli.environ(), "TERM=xterm-256color") {
+		if strings.HasPrefix(kv, "TMUX") {
+			continue
 		}
-		return screen
+		parts = append(parts, shellQuote(kv))
 	}
-	deadline := time.Now().Add(c.timeout())
+	parts = append(parts, "docker")
+	for _, a := range args {
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+// waitExit polls until the window's command has exited and returns its
+// exit status.
+func (term *Terminal) waitExit(ctx context.Context, session string) (int, error) {
 	for {
-		if b, err := os.ReadFile(exitFile); err == nil && strings.HasSuffix(string(b), "\n") {
-			code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status}").Output()
+		if err != nil {
+			return -1, fmt.Errorf("tmux display-message: %w", err)
+		}
+		dead, status, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+		if dead == "1" {
+			code, err := strconv.Atoi(status)
 			if err != nil {
-				code = -1
+				return -1, fmt.Errorf("exit status %q", status)
 			}
-			// The command's last output may still be on its way to the
-			// screen: wait until two captures agree.
-			screen := capture()
-			for i := 0; i < 50; i++ {
-				time.Sleep(100 * time.Millisecond)
-				next := capture()
-				if next == screen {
-					break
-				}
-				screen = next
-			}
-			_, _ = tmux("wait-for", "-S", "captured")
-			return TerminalResult{Screen: screenLines(screen), ExitCode: code}
+			return code, nil
 		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("docker %s: timed out after %v in the terminal; screen:\n%s", strings.Join(args, " "), c.timeout(), capture())
+		select {
+		case <-ctx.Done():
+			return -1, fmt.Errorf("still running after %v", term.cli.timeout())
+		case <-time.After(50 * time.Millisecond):
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// screenLines trims a captured pane.
-func screenLines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		out = append(out, strings.TrimRight(l, " "))
+// capture returns the rows of the window and its scrollback, wrapped rows
+// joined.
+func (term *Terminal) capture(ctx context.Context, session string) ([]string, error) {
+	out, err := term.tmux(ctx, "capture-pane", "-p", "-J", "-S", "-", "-t", session).Output()
+	if err != nil {
+		return nil, err
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		l = strings.TrimRight(l, " ")
+		if strings.HasPrefix(l, "Pane is dead") {
+			continue
+		}
+		lines = append(lines, l)
 	}
-	return out
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines, nil
 }
 
-// shellJoin quotes args for sh.
-func shellJoin(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
+func (term *Terminal) tmux(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "tmux", append([]string{"-S", term.socket, "-f", term.conf}, args...)...)
+	cmd.Env = append(term.cli.environ(), "TMUX=")
+	return cmd
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -53,6 +53,9 @@ type Config struct {
 	// in-process token server on the same listener (see TokenPath).
 	// BasicAuth and TokenAuth are mutually exclusive.
 	TokenAuth *TokenAuth
+	// BlobRate limits each blob download to this many bytes per second
+	// (0: unlimited).
+	BlobRate int64
 }
 
 // Option adjusts a Config; see Start.
@@ -159,7 +162,7 @@ func New(cfg Config) (reg *Registry, err error) {
 		return nil, err
 	}
 	r.server = &http.Server{
-		Handler:           r.requests.wrap(r.faults.wrap(http.HandlerFunc(r.route))),
+		Handler:           r.requests.wrap(throttle(cfg.BlobRate, r.faults.wrap(http.HandlerFunc(r.route)))),
 		ReadHeaderTimeout: 30 * time.Second,
 	}
 	go func() { r.serveErr <- r.server.Serve(ln) }()

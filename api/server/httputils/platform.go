@@ -52,3 +52,20 @@ func decodePlatformJSON(s string) (*ocispec.Platform, error) {
 	p = platforms.Normalize(p)
 	return &p, nil
 }
+
+// DecodePlatforms reads a repeated parameter of JSON-encoded OCI platforms
+// (DELETE /images/{name}?platforms=…, API 1.50); nil when absent.
+func DecodePlatforms(values []string) ([]ocispec.Platform, error) {
+	var out []ocispec.Platform
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		p, err := decodePlatformJSON(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}

@@ -6,20 +6,48 @@ import (
 	"sync"
 
 	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/client/pkg/jsonmessage"
+	"github.com/moby/moby/client/pkg/versions"
 )
+
+// progressBarWidth is the width dockerd rendered the legacy "progress" bar
+// for: it had no terminal, so the renderer's default applied.
+const progressBarWidth = 200
 
 // JSONStream writes streamed messages as dockerd does: each JSON object is
 // followed by "\r\n" and flushed at once. It is safe for concurrent use.
 type JSONStream struct {
-	mu      sync.Mutex
-	w       http.ResponseWriter
-	started bool
+	mu             sync.Mutex
+	w              http.ResponseWriter
+	started        bool
+	progressString bool
+}
+
+// StreamOption configures a JSONStream.
+type StreamOption func(*JSONStream)
+
+// WithProgressString makes the stream add the pre-rendered "progress" bar
+// string beside progressDetail, as dockerd did up to API 1.51 (moby 29
+// dropped it; docker-py and dockerode users still print it).
+func WithProgressString(on bool) StreamOption {
+	return func(s *JSONStream) { s.progressString = on }
+}
+
+// ProgressStringFor reports whether API version v still gets the rendered
+// "progress" string: every version before 1.52, the first one served by a
+// dockerd (29) that no longer sends it. An empty v is the newest.
+func ProgressStringFor(v string) bool {
+	return v != "" && versions.LessThan(v, "1.52")
 }
 
 // NewJSONStream prepares w for a JSON message stream. Nothing is written
 // until the first message, so an early error can still be a plain HTTP error.
-func NewJSONStream(w http.ResponseWriter) *JSONStream {
-	return &JSONStream{w: w}
+func NewJSONStream(w http.ResponseWriter, opts ...StreamOption) *JSONStream {
+	s := &JSONStream{w: w}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Started reports whether any message was written.
@@ -31,14 +59,19 @@ func (s *JSONStream) Started() bool {
 
 // WriteMessage writes one message and flushes it.
 func (s *JSONStream) WriteMessage(msg jsonstream.Message) error {
-	// Older clients read the error text from "error" beside "errorDetail".
-	type withLegacyError struct {
+	// Older clients read the error text from "error" beside "errorDetail",
+	// and the rendered bar from "progress" beside "progressDetail".
+	type withLegacyFields struct {
 		jsonstream.Message
-		ErrorMessage string `json:"error,omitempty"`
+		ProgressMessage string `json:"progress,omitempty"`
+		ErrorMessage    string `json:"error,omitempty"`
 	}
-	out := withLegacyError{Message: msg}
+	out := withLegacyFields{Message: msg}
 	if msg.Error != nil {
 		out.ErrorMessage = msg.Error.Message
+	}
+	if s.progressString && msg.Progress != nil {
+		out.ProgressMessage = jsonmessage.RenderTUIProgress(*msg.Progress, progressBarWidth)
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

@@ -36,18 +36,25 @@ type ListOptions struct {
 	Filters    filters.Args
 	SharedSize bool
 	Manifests  bool
+	// Identity adds each image manifest's Identity (requires Manifests).
+	Identity bool
 }
 
 // InspectOptions is GET /images/{name}/json.
 type InspectOptions struct {
 	Manifests bool
 	Platform  *ocispec.Platform
+	// Identity adds the image's Identity (API 1.53).
+	Identity bool
 }
 
 // DeleteOptions is DELETE /images/{name}.
 type DeleteOptions struct {
 	Force   bool
 	NoPrune bool
+	// Platforms, when set, removes only the content of these platforms'
+	// manifests; the image and its names stay.
+	Platforms []ocispec.Platform
 }
 
 // PushOptions is one POST /images/{name}/push.

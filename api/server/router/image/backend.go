@@ -2,8 +2,10 @@ package image
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -22,4 +24,5 @@ type Backend interface {
 	TagImage(ctx context.Context, name, repo, tag string) error
 	ImageDelete(ctx context.Context, name string, opts backend.DeleteOptions) ([]image.DeleteResponse, error)
 	ImagesPrune(ctx context.Context, f filters.Args) (*image.PruneReport, error)
+	SearchRegistryForImages(ctx context.Context, f filters.Args, term string, limit int, auth *registry.AuthConfig, meta http.Header) ([]registry.SearchResult, error)
 }

@@ -19,6 +19,7 @@ func (ir *imageRouter) Routes() []router.Route {
 		router.NewRoute("GET", "/images/json", ir.getImagesJSON),
 		router.NewRoute("POST", "/images/create", ir.postImagesCreate),
 		router.NewRoute("POST", "/images/prune", ir.postImagesPrune),
+		router.NewRoute("GET", "/images/search", ir.getImagesSearch),
 		router.NewRoute("GET", "/images/{name:.*}/json", ir.getImagesByName),
 		router.NewRoute("GET", "/images/{name:.*}/history", ir.getImagesHistory),
 		router.NewRoute("POST", "/images/{name:.*}/tag", ir.postImagesTag),

@@ -2,11 +2,14 @@ package image
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/client/pkg/versions"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/server"
 	"github.com/berth-dev/berth/api/server/httputils"
@@ -33,7 +36,7 @@ func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWrit
 		Auth:        httputils.DecodeAuth(r.Header.Get("X-Registry-Auth")),
 		MetaHeaders: metaHeaders(r.Header),
 	}
-	stream := httputils.NewJSONStream(w)
+	stream := httputils.NewJSONStream(w, httputils.WithProgressString(httputils.ProgressStringFor(httputils.VersionFromContext(ctx))))
 	if err := ir.backend.PullImage(ctx, opts, stream); err != nil {
 		if !stream.Started() {
 			return err
@@ -61,37 +64,57 @@ func (ir *imageRouter) getImagesJSON(ctx context.Context, w http.ResponseWriter,
 	if name := r.Form.Get("filter"); name != "" {
 		f.Add("reference", name) // API < 1.41 legacy parameter
 	}
-	list, err := ir.backend.Images(ctx, backend.ListOptions{
+	version := httputils.VersionFromContext(ctx)
+	opts := backend.ListOptions{
 		All:        httputils.BoolValue(r, "all"),
 		Filters:    f,
-		SharedSize: httputils.BoolValue(r, "shared-size"),
-		Manifests:  httputils.BoolValue(r, "manifests"),
-	})
+		SharedSize: versions.GreaterThanOrEqualTo(version, "1.42") && httputils.BoolValue(r, "shared-size"),
+		Manifests:  versions.GreaterThanOrEqualTo(version, "1.47") && httputils.BoolValue(r, "manifests"),
+	}
+	if versions.GreaterThanOrEqualTo(version, "1.54") && httputils.BoolValue(r, "identity") {
+		if !opts.Manifests {
+			return errdefs.ErrInvalidArgument.WithMessage("conflicting options: identity requires manifests=1")
+		}
+		opts.Identity = true
+	}
+	list, err := ir.backend.Images(ctx, opts)
 	if err != nil {
 		return err
 	}
-	return httputils.WriteJSON(w, http.StatusOK, list)
+	return httputils.WriteJSON(w, http.StatusOK, listResponse(version, list))
 }
 
 func (ir *imageRouter) getImagesByName(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	platform, err := httputils.DecodePlatform(r.Form["platform"])
+	version := httputils.VersionFromContext(ctx)
+	opts := backend.InspectOptions{
+		Manifests: versions.GreaterThanOrEqualTo(version, "1.48") && httputils.BoolValue(r, "manifests"),
+		Identity:  versions.GreaterThanOrEqualTo(version, "1.53"),
+	}
+	if versions.GreaterThanOrEqualTo(version, "1.49") {
+		platform, err := httputils.DecodePlatform(r.Form["platform"])
+		if err != nil {
+			return err
+		}
+		opts.Platform = platform
+	}
+	if opts.Manifests && opts.Platform != nil {
+		return errdefs.ErrInvalidArgument.WithMessage("conflicting options: manifests and platform options cannot both be set")
+	}
+	resp, err := ir.backend.ImageInspect(ctx, vars["name"], opts)
 	if err != nil {
 		return err
 	}
-	resp, err := ir.backend.ImageInspect(ctx, vars["name"], backend.InspectOptions{
-		Manifests: httputils.BoolValue(r, "manifests"),
-		Platform:  platform,
-	})
-	if err != nil {
-		return err
-	}
-	return httputils.WriteJSON(w, http.StatusOK, resp)
+	return httputils.WriteJSON(w, http.StatusOK, inspectResponse(version, resp))
 }
 
 func (ir *imageRouter) getImagesHistory(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	platform, err := httputils.DecodePlatform(r.Form["platform"])
-	if err != nil {
-		return err
+	var platform *ocispec.Platform
+	if versions.GreaterThanOrEqualTo(httputils.VersionFromContext(ctx), "1.48") {
+		p, err := httputils.DecodePlatform(r.Form["platform"])
+		if err != nil {
+			return err
+		}
+		platform = p
 	}
 	history, err := ir.backend.ImageHistory(ctx, vars["name"], platform)
 	if err != nil {
@@ -113,9 +136,17 @@ func (ir *imageRouter) deleteImages(ctx context.Context, w http.ResponseWriter, 
 	if strings.TrimSpace(name) == "" {
 		return errdefs.ErrInvalidArgument.WithMessage("image name cannot be blank")
 	}
+	var plats []ocispec.Platform
+	if versions.GreaterThanOrEqualTo(httputils.VersionFromContext(ctx), "1.50") {
+		var err error
+		if plats, err = httputils.DecodePlatforms(r.Form["platforms"]); err != nil {
+			return err
+		}
+	}
 	list, err := ir.backend.ImageDelete(ctx, name, backend.DeleteOptions{
-		Force:   httputils.BoolValue(r, "force"),
-		NoPrune: httputils.BoolValue(r, "noprune"),
+		Force:     httputils.BoolValue(r, "force"),
+		NoPrune:   httputils.BoolValue(r, "noprune"),
+		Platforms: plats,
 	})
 	if err != nil {
 		return err
@@ -158,4 +189,28 @@ func (ir *imageRouter) postImagesPush(ctx context.Context, w http.ResponseWriter
 		_ = stream.WriteError(err)
 	}
 	return nil
+}
+
+func (ir *imageRouter) getImagesSearch(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	var limit int
+	if v := r.Form.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid limit specified: %v", err))
+		}
+		if n < 0 {
+			return errdefs.ErrInvalidArgument.WithMessage("invalid limit specified")
+		}
+		limit = n
+	}
+	f, err := filters.Parse(r.Form.Get("filters"))
+	if err != nil {
+		return err
+	}
+	// As for pulls, bad credentials are ignored: the search goes anonymous.
+	res, err := ir.backend.SearchRegistryForImages(ctx, f, r.Form.Get("term"), limit, httputils.DecodeAuth(r.Header.Get("X-Registry-Auth")), metaHeaders(r.Header))
+	if err != nil {
+		return err
+	}
+	return httputils.WriteJSON(w, http.StatusOK, res)
 }

@@ -8,7 +8,11 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/client/pkg/versions"
 
+	"github.com/berth-dev/berth/api/server/httputils"
 	"github.com/berth-dev/berth/api/types/filters"
 	"github.com/berth-dev/berth/api/types/timestamp"
 )
@@ -38,10 +42,31 @@ func (s *systemRouter) getEvents(ctx context.Context, w http.ResponseWriter, r *
 	past, live, cancel := s.events.Subscribe(since, until, f)
 	defer cancel()
 
-	w.Header().Set("Content-Type", "application/json")
+	version := httputils.VersionFromContext(ctx)
+	legacy := versions.LessThan(version, "1.52")
+	contentType := types.MediaTypeJSONLines
+	if legacy {
+		contentType = types.MediaTypeJSON // what older dockerd said
+	}
+	if ct := httputils.MatchAccept(r.Header, []string{types.MediaTypeJSONLines, types.MediaTypeNDJSON, types.MediaTypeJSONSequence}); ct != "" {
+		contentType = ct
+	}
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
-	enc := json.NewEncoder(w)
+	jenc := json.NewEncoder(w)
+	enc := eventEncoder(func(ev events.Message) error {
+		if contentType == types.MediaTypeJSONSequence {
+			// RFC 7464: a record separator before each JSON text.
+			if _, err := w.Write([]byte{0x1e}); err != nil {
+				return err
+			}
+		}
+		if legacy {
+			return jenc.Encode(withLegacyFields(ev))
+		}
+		return jenc.Encode(ev)
+	})
 	for _, ev := range past {
 		if err := enc.Encode(ev); err != nil {
 			return nil
@@ -80,7 +105,27 @@ func (s *systemRouter) getEvents(ctx context.Context, w http.ResponseWriter, r *
 	}
 }
 
-// parseTimestamp reads a since/until value; "" is no bound.
+// eventEncoder writes one event.
+type eventEncoder func(events.Message) error
+
+func (e eventEncoder) Encode(ev events.Message) error { return e(ev) }
+
+// withLegacyFields adds the fields API 1.22 deprecated but dockerd sent
+// until API 1.52 (the CLI before 25.0 and compose read them): "status" and
+// "id" for image events, and "from" too for container ones.
+func withLegacyFields(ev events.Message) any {
+	switch ev.Type {
+	case events.ImageEventType:
+		return httputils.Legacy{Base: ev, Extra: map[string]any{"status": ev.Action, "id": ev.Actor.ID}}
+	case events.ContainerEventType:
+		return httputils.Legacy{Base: ev, Extra: map[string]any{"status": ev.Action, "id": ev.Actor.ID, "from": ev.Actor.Attributes["image"]}}
+	}
+	return ev
+}
+
+// parseTimestamp reads dockerd's since/until values: Unix seconds with an
+// optional fraction ("1700000000.000000001"). The CLI converts durations and
+// dates to this form before sending.
 func parseTimestamp(v string, now time.Time) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil

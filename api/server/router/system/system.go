@@ -38,7 +38,7 @@ func (s *systemRouter) ping(ctx context.Context, w http.ResponseWriter, r *http.
 	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	h.Set("Pragma", "no-cache")
 	h.Set("Docker-Experimental", "false")
-	h.Set("Builder-Version", "1")
+	h.Set("Builder-Version", "2")
 	h.Set("Swarm", "inactive")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	if r.Method == http.MethodHead {
@@ -60,5 +60,5 @@ func (s *systemRouter) info(ctx context.Context, w http.ResponseWriter, r *http.
 	if err != nil {
 		return err
 	}
-	return httputils.WriteJSON(w, http.StatusOK, info)
+	return httputils.WriteJSON(w, http.StatusOK, infoResponse(httputils.VersionFromContext(ctx), info))
 }

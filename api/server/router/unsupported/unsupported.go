@@ -1,6 +1,8 @@
-// Package unsupported answers Engine API endpoints berthd does not implement
-// with a clear 501, so `docker save` and friends say what is missing
-// instead of "page not found".
+// Package unsupported answers the Engine API endpoints berthd does not
+// implement: listing networks, volumes and plugins answers an empty list (so
+// tools that list before they act keep working), everything else in those
+// areas, and building or committing, a clear 501 instead of "page not
+// found".
 package unsupported
 
 import (
@@ -8,33 +10,72 @@ import (
 	"net/http"
 
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/plugin"
+	"github.com/moby/moby/api/types/volume"
 
+	"github.com/berth-dev/berth/api/server/httputils"
 	"github.com/berth-dev/berth/api/server/router"
 )
 
 type unsupportedRouter struct{}
 
-// NewRouter returns the unsupported routes.
+// NewRouter returns the unsupported routes. Register it last: its patterns
+// cover whole areas (/containers/…) whose served routes must match first.
 func NewRouter() router.Router { return unsupportedRouter{} }
 
+// areas are API areas berthd does not serve, by path prefix.
+// what is the subject and verb of the 501 message.
+var areas = []struct{ prefix, what string }{
+	{"/containers", "containers are"},
+	{"/exec", "containers are"},
+	{"/networks", "networks are"},
+	{"/volumes", "volumes are"},
+	{"/plugins", "plugins are"},
+	{"/swarm", "swarm mode is"},
+	{"/nodes", "swarm mode is"},
+	{"/services", "swarm mode is"},
+	{"/tasks", "swarm mode is"},
+	{"/secrets", "swarm mode is"},
+	{"/configs", "swarm mode is"},
+}
+
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
+
 func (unsupportedRouter) Routes() []router.Route {
-	routes := []struct{ method, path, what string }{
+	out := []router.Route{
+		router.NewRoute("GET", "/networks", list([]network.Summary{})),
+		router.NewRoute("GET", "/volumes", list(volume.ListResponse{Volumes: []volume.Volume{}, Warnings: []string{}})),
+		router.NewRoute("GET", "/plugins", list(plugin.ListResponse{})),
+	}
+	features := []struct{ method, path, what string }{
 		{"GET", "/images/{name:.*}/get", "saving images"},
 		{"GET", "/images/get", "saving images"},
 		{"POST", "/images/load", "loading images"},
-		{"GET", "/images/search", "searching registries"},
 		{"POST", "/build", "building images"},
 		{"POST", "/commit", "committing containers"},
 	}
-	out := make([]router.Route, 0, len(routes))
-	for _, r := range routes {
-		out = append(out, router.NewRoute(r.method, r.path, refuse(r.what)))
+	for _, f := range features {
+		out = append(out, router.NewRoute(f.method, f.path, refuse(f.what+" is not supported by berthd yet")))
+	}
+	for _, a := range areas {
+		for _, m := range methods {
+			out = append(out,
+				router.NewRoute(m, a.prefix, refuse(a.what+" not supported by berthd yet: it is an image daemon")),
+				router.NewRoute(m, a.prefix+"/{rest:.*}", refuse(a.what+" not supported by berthd yet: it is an image daemon")))
+		}
 	}
 	return out
 }
 
-func refuse(what string) router.HandlerFunc {
+func refuse(msg string) router.HandlerFunc {
 	return func(context.Context, http.ResponseWriter, *http.Request, map[string]string) error {
-		return errdefs.ErrNotImplemented.WithMessage(what + " is not supported by berthd yet")
+		return errdefs.ErrNotImplemented.WithMessage(msg)
+	}
+}
+
+func list(empty any) router.HandlerFunc {
+	return func(_ context.Context, w http.ResponseWriter, _ *http.Request, _ map[string]string) error {
+		return httputils.WriteJSON(w, http.StatusOK, empty)
 	}
 }
