@@ -13,10 +13,12 @@ build:
 	$(GO) build -o $(BIN)/demo-registry ./hack/demo-registry
 
 # Tools the tests need that Go modules cannot provide: the docker CLI and,
-# for the remote-mode tests, containerd. Installed only when missing.
+# for the remote-mode tests, containerd; skopeo writes and reads the archives
+# of the save/load tests. Installed only when missing.
 deps:
 	@command -v docker >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io; }
 	@command -v containerd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd; }
+	@command -v skopeo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq skopeo; }
 
 demo: build
 	@bash hack/demo.sh
