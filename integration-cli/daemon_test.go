@@ -305,7 +305,6 @@ func TestUnsupportedCommands(t *testing.T) {
 	cli := dockercli.New(t, d.Host())
 	for _, args := range [][]string{
 		{"push", "127.0.0.1:1/x/y:latest"},
-		{"save", "-o", filepath.Join(t.TempDir(), "x.tar"), "alpine"},
 		{"search", "alpine"},
 	} {
 		res := cli.Run(args...)

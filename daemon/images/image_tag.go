@@ -10,6 +10,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/events"
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // TagImage is POST /images/{name}/tag: it makes repo:tag (tag "latest" when
@@ -25,30 +26,8 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	if err != nil {
 		return err
 	}
-	rec := images.Image{
-		Name:   newRef.String(),
-		Target: src.Target,
-		Labels: withoutNameLabels(src.Labels),
-	}
-	if _, err := s.images.Create(ctx, rec); err != nil {
-		if !errdefs.IsAlreadyExists(err) {
-			return err
-		}
-		old, err := s.images.Get(ctx, rec.Name)
-		if err != nil {
-			return err
-		}
-		if _, err := s.images.Update(ctx, rec, "target", "labels"); err != nil {
-			return err
-		}
-		if old.Target.Digest != rec.Target.Digest {
-			if err := s.keepAsDangling(ctx, old); err != nil {
-				log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously tagged image as dangling")
-			}
-		}
-	}
-	if err := s.removeDangling(ctx, src.Target.Digest); err != nil {
-		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the tagged image")
+	if _, err := s.setName(ctx, newRef.String(), src.Target, withoutNameLabels(src.Labels)); err != nil {
+		return err
 	}
 	v, err := s.viewImage(ctx, src.Target, nil, s.newUsageCache())
 	if err != nil {
@@ -56,6 +35,36 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	}
 	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), v.labels())
 	return nil
+}
+
+// setName makes the record name point at target, creating it or moving it.
+// An image the name pointed at before is kept as dangling when nothing else
+// names it, and returned; the target's own dangling record goes away.
+func (s *ImageService) setName(ctx context.Context, name string, target ocispec.Descriptor, labels map[string]string) (*images.Image, error) {
+	rec := images.Image{Name: name, Target: target, Labels: labels}
+	var replaced *images.Image
+	if _, err := s.images.Create(ctx, rec); err != nil {
+		if !errdefs.IsAlreadyExists(err) {
+			return nil, err
+		}
+		old, err := s.images.Get(ctx, rec.Name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.images.Update(ctx, rec, "target", "labels"); err != nil {
+			return nil, err
+		}
+		if old.Target.Digest != rec.Target.Digest {
+			replaced = &old
+			if err := s.keepAsDangling(ctx, old); err != nil {
+				log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously named image as dangling")
+			}
+		}
+	}
+	if err := s.removeDangling(ctx, target.Digest); err != nil {
+		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the named image")
+	}
+	return replaced, nil
 }
 
 // parseNewTag validates the new name as dockerd does: a repository without

@@ -25,10 +25,25 @@ const pullLeaseLabel = "berth.pull.reference"
 // returned release deletes it; after a failed or cancelled pull it deletes
 // synchronously so garbage collection frees what the pull left at once.
 func (s *ImageService) startPullLease(ctx context.Context, ref string) (context.Context, func(failed bool), error) {
+	return s.startLease(ctx, pullLeaseLabel, ref)
+}
+
+// operationLeaseLabel marks the leases of saves and loads; the value names
+// the operation.
+const operationLeaseLabel = "berth.operation"
+
+// startOperationLease is startPullLease for a save or a load.
+func (s *ImageService) startOperationLease(ctx context.Context, op string) (context.Context, func(failed bool), error) {
+	return s.startLease(ctx, operationLeaseLabel, op)
+}
+
+// startLease creates a lease labelled label=value, removed by release (and,
+// after a crash, by RemoveStalePullLeases).
+func (s *ImageService) startLease(ctx context.Context, label, value string) (context.Context, func(failed bool), error) {
 	l, err := s.leases.Create(ctx,
 		leases.WithRandomID(),
 		leases.WithExpiration(pullLeaseExpiry),
-		leases.WithLabel(pullLeaseLabel, ref),
+		leases.WithLabel(label, value),
 	)
 	if err != nil {
 		return ctx, nil, err
@@ -39,7 +54,7 @@ func (s *ImageService) startPullLease(ctx context.Context, ref string) (context.
 			opts = append(opts, leases.SynchronousDelete)
 		}
 		if err := s.leases.Delete(context.WithoutCancel(ctx), l, opts...); err != nil && !errdefs.IsNotFound(err) {
-			log.G(ctx).WithError(err).WithField("lease", l.ID).Warn("failed to delete the pull lease")
+			log.G(ctx).WithError(err).WithField("lease", l.ID).Warn("failed to delete the lease")
 		}
 	}
 	return leases.WithLease(ctx, l.ID), release, nil
@@ -72,11 +87,11 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img images.Image) 
 	return images.Walk(ctx, handler, img.Target)
 }
 
-// RemoveStalePullLeases deletes the pull leases a previous berthd left when
-// it died mid-pull, so their partial content is collected now rather than
+// RemoveStalePullLeases deletes the pull (and save and load) leases a
+// previous berthd left when it died mid-operation, so their partial content is collected now rather than
 // when the leases expire. Call it at start-up, before serving.
 func (s *ImageService) RemoveStalePullLeases(ctx context.Context) error {
-	list, err := s.leases.List(ctx, "labels."+strconv.Quote(pullLeaseLabel))
+	list, err := s.leases.List(ctx, "labels."+strconv.Quote(pullLeaseLabel), "labels."+strconv.Quote(operationLeaseLabel))
 	if err != nil {
 		return err
 	}

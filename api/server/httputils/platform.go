@@ -52,3 +52,20 @@ func decodePlatformJSON(s string) (*ocispec.Platform, error) {
 	p = platforms.Normalize(p)
 	return &p, nil
 }
+
+// DecodePlatforms reads a repeatable "platform" query parameter (save and
+// load since API 1.48): each value an OCI platform as JSON, or
+// os[/arch[/variant]].
+func DecodePlatforms(values []string) ([]ocispec.Platform, error) {
+	var out []ocispec.Platform
+	for _, v := range values {
+		p, err := DecodePlatform([]string{v})
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}

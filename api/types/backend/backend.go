@@ -49,3 +49,11 @@ type DeleteOptions struct {
 	Force   bool
 	NoPrune bool
 }
+
+// LoadOptions is POST /images/load.
+type LoadOptions struct {
+	// Quiet suppresses the "Loading layer" progress.
+	Quiet bool
+	// Platforms limits the load to these platforms; none means all.
+	Platforms []ocispec.Platform
+}

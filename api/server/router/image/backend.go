@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"io"
 
 	"github.com/moby/moby/api/types/image"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -19,4 +20,6 @@ type Backend interface {
 	TagImage(ctx context.Context, name, repo, tag string) error
 	ImageDelete(ctx context.Context, name string, opts backend.DeleteOptions) ([]image.DeleteResponse, error)
 	ImagesPrune(ctx context.Context, f filters.Args) (*image.PruneReport, error)
+	ExportImage(ctx context.Context, names []string, platforms []ocispec.Platform, out io.Writer) error
+	LoadImage(ctx context.Context, in io.Reader, opts backend.LoadOptions, out backend.ProgressWriter) error
 }

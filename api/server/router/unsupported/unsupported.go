@@ -1,5 +1,5 @@
 // Package unsupported answers Engine API endpoints berthd does not implement
-// with a clear 501, so `docker push`, `docker save` and friends say what is
+// with a clear 501, so `docker push` and friends say what is
 // missing instead of "page not found".
 package unsupported
 
@@ -20,9 +20,6 @@ func NewRouter() router.Router { return unsupportedRouter{} }
 func (unsupportedRouter) Routes() []router.Route {
 	routes := []struct{ method, path, what string }{
 		{"POST", "/images/{name:.*}/push", "pushing images"},
-		{"GET", "/images/{name:.*}/get", "saving images"},
-		{"GET", "/images/get", "saving images"},
-		{"POST", "/images/load", "loading images"},
 		{"GET", "/images/search", "searching registries"},
 		{"POST", "/build", "building images"},
 		{"POST", "/commit", "committing containers"},
