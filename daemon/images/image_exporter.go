@@ -244,6 +244,9 @@ func (s *ImageService) writeFilteredIndex(ctx context.Context, root ocispec.Desc
 			manifests = append(manifests, m)
 		}
 	}
+	if len(manifests) == len(idx.Manifests) {
+		return root, nil // all of it: the image keeps its ID
+	}
 	idx.Manifests = manifests
 	data, err := json.Marshal(idx)
 	if err != nil {

@@ -195,6 +195,9 @@ func checkArchiveTree(ctx context.Context, cs content.Store, desc ocispec.Descri
 				return 0, err
 			}
 		}
+		if !manifestMatches(ctx, cs, desc, m, match) {
+			return 0, nil
+		}
 		return 1, nil
 	case images.IsIndexType(desc.MediaType):
 		idx, err := image.ReadIndex(ctx, cs, desc)
@@ -222,6 +225,19 @@ func checkArchiveTree(ctx context.Context, cs content.Store, desc ocispec.Descri
 		return found, nil
 	}
 	return 0, nil // artifacts of other types are not checked
+}
+
+// manifestMatches reports whether a manifest is of a platform match takes:
+// the one its descriptor names, else its config's.
+func manifestMatches(ctx context.Context, cs content.Store, desc ocispec.Descriptor, m ocispec.Manifest, match platforms.Matcher) bool {
+	if desc.Platform != nil {
+		return match.Match(*desc.Platform)
+	}
+	cfg, err := image.ReadConfig(ctx, cs, m.Config)
+	if err != nil || cfg.OS == "" {
+		return match.Match(platforms.DefaultSpec()) // unknown: taken as the host's
+	}
+	return match.Match(platforms.Normalize(cfg.Platform))
 }
 
 // errMissingPlatform marks a requested platform whose manifest the archive
