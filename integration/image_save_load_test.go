@@ -151,4 +151,3 @@ func TestImageLoadProgressAndPlatformAPI(t *testing.T) {
 		t.Errorf("inspect after load: %v %v, want %s", res.ID, err, b.Digest)
 	}
 }
-
