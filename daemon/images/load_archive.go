@@ -143,12 +143,55 @@ func storeFailure(err error) error {
 // index: index.json, or the one synthesised from manifest.json.
 func importArchive(ctx context.Context, cs content.Store, r io.Reader) (ocispec.Descriptor, error) {
 	as := newArchiveStore(cs)
-	idx, err := archive.ImportIndex(ctx, as, r)
+	tr := &trailerReader{r: r}
+	idx, err := archive.ImportIndex(ctx, as, tr)
+	if err == nil && tr.n > 0 && !tr.ended() {
+		err = errdefs.ErrInvalidArgument.WithMessage("invalid image archive: truncated: the tar ends without its end-of-archive marker")
+	}
 	if err != nil {
 		as.abort(context.WithoutCancel(ctx))
+		if tr.n > 0 && !tr.ended() && !errdefs.IsInvalidArgument(err) && !errdefs.IsInternal(err) {
+			err = fmt.Errorf("truncated: %w", err)
+		}
 		return ocispec.Descriptor{}, archiveError(err)
 	}
 	return idx, nil
+}
+
+// trailerReader remembers the last two tar blocks read, so that a tar cut
+// at an entry boundary (which archive/tar takes for a clean end) is told
+// from a complete one: a complete tar ends with two zero blocks.
+type trailerReader struct {
+	r    io.Reader
+	n    int64
+	tail []byte
+}
+
+const tarTrailer = 2 * 512
+
+func (t *trailerReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.n += int64(n)
+		t.tail = append(t.tail, p[:n]...)
+		if len(t.tail) > tarTrailer {
+			t.tail = append(t.tail[:0], t.tail[len(t.tail)-tarTrailer:]...)
+		}
+	}
+	return n, err
+}
+
+// ended reports whether the last bytes read were the end-of-archive marker.
+func (t *trailerReader) ended() bool {
+	if len(t.tail) < tarTrailer {
+		return false
+	}
+	for _, b := range t.tail {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // archiveError classifies an import failure: the archive is at fault unless
