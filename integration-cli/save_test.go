@@ -5,8 +5,10 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -61,9 +63,22 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if n := len(e.snapshotUsage()); n != len(a.Layers)+len(b.Layers) {
 		t.Errorf("%d snapshots after load, want %d", n, len(a.Layers)+len(b.Layers))
 	}
-	// Through a pipe, as `docker save | docker load`.
+	// Through a pipe, as `docker save | docker load`; each image has its
+	// save and load event, by ID.
+	start := time.Now()
+	time.Sleep(10 * time.Millisecond) // the first load's events are before start
+	archive = e.cli.MustRun("save", "rt-a:copy").Stdout
 	e.clearImages()
 	out := e.cli.RunWithStdin(strings.NewReader(archive), "load")
+	end := time.Now()
+	events := lines(e.docker("events", "--filter", "event=save", "--filter", "event=load",
+		"--since", strconv.FormatFloat(float64(start.UnixNano())/1e9, 'f', 6, 64),
+		"--until", strconv.FormatFloat(float64(end.UnixNano())/1e9, 'f', 6, 64),
+		"--format", "{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes \"name\"}}"))
+	id := a.Digest.String()
+	if !slices.Equal(events, []string{"save " + id + " " + id, "load " + id + " " + id}) {
+		t.Errorf("events %q, want save and load of %s", events, id)
+	}
 	if out.ExitCode != 0 || !strings.Contains(out.Stdout, "Loaded image: rt-a:copy") {
 		t.Fatalf("docker load from stdin: exit %d\n%s%s", out.ExitCode, out.Stdout, out.Stderr)
 	}
