@@ -169,13 +169,23 @@ func TestSaveArchiveLayout(t *testing.T) {
 	}
 }
 
-// TestSaveErrors: a missing image is a plain 404 before any byte, and
-// nothing is written to -o.
-func TestSaveErrors(t *testing.T) {
+// TestSaveNames: a bare repository saves every tag of it; a missing image
+// is a plain 404 before any byte.
+func TestSaveNames(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
-	e.pushPull("err/x", "1", smallImage(620))
+	b := e.pushPull("err/x", "1", smallImage(620))
+	e.docker("tag", e.ref("err/x", "1"), "names/x:1")
+	e.docker("tag", e.ref("err/x", "1"), "names/x:2")
+	e.docker("tag", e.ref("err/x", "1"), "names/other:1")
 	path := filepath.Join(t.TempDir(), "x.tar")
+	e.docker("save", "-o", path, "names/x")
+	var mfs []dockerManifest
+	decodeJSON(t, tarFile(t, readTar(t, readFileT(t, path)), "manifest.json"), &mfs)
+	if len(mfs) != 1 || !slices.Equal(mfs[0].RepoTags, []string{"names/x:1", "names/x:2"}) || mfs[0].Config != blobPath(b.ConfigDigest) {
+		t.Errorf("manifest.json of a repository save = %+v, want both tags of names/x", mfs)
+	}
+
 	msg := e.dockerFail("save", "-o", path, e.ref("err/x", "1"), "nope:2")
 	if !strings.Contains(msg, "No such image: nope:2") {
 		t.Errorf("save of a missing image: %q", msg)
