@@ -97,8 +97,8 @@ func oldLayoutArchive(t *testing.T, img fixtures.Image, repo, tag string) ([]byt
 	return writeTar(t, entries), b
 }
 
-// TestLoadOldLayoutAndCompressed loads a docker ≤ 24 archive plain, gzip-
-// and zstd-compressed (told apart by magic number, as dockerd).
+// TestLoadOldLayoutAndCompressed loads a docker ≤ 24 archive plain, gzip-,
+// zstd- and xz-compressed (told apart by magic number, as dockerd).
 func TestLoadOldLayoutAndCompressed(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
@@ -110,6 +110,7 @@ func TestLoadOldLayoutAndCompressed(t *testing.T) {
 		{"plain", plain},
 		{"gzip", gzipBytes(t, plain)},
 		{"zstd", zstdBytes(t, plain)},
+		{"xz", xzBytes(t, plain)},
 	} {
 		out := e.docker("load", "-i", writeFile(t, "old."+tc.kind, tc.data))
 		if got := lines(out); !slices.Equal(got, []string{"Loaded image: legacy/app:v1"}) {
