@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
@@ -172,5 +174,83 @@ func TestLoadUntagged(t *testing.T) {
 	}
 	if got := lines(e.docker("images", "-q", "--no-trunc", "-f", "dangling=true")); !slices.Equal(got, []string{b.Digest.String()}) {
 		t.Errorf("dangling images %v, want %s", got, b.Digest)
+	}
+}
+
+// multiPlatformArchive renders idx as buildx's `--output type=oci` does: an
+// OCI layout whose index.json names a multi-platform index (with
+// attestations). Platforms in skip are listed but their content left out.
+func multiPlatformArchive(t *testing.T, idx *fixtures.BuiltIndex, name string, skip ...string) []byte {
+	t.Helper()
+	desc := idx.Descriptor()
+	desc.Annotations = map[string]string{"io.containerd.image.name": name, ocispec.AnnotationRefName: "1"}
+	index, _ := json.Marshal(ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{desc}})
+	entries := []tarEntry{{Name: blobPath(idx.Digest), Data: idx.Manifest}}
+	seen := map[string]bool{}
+	for _, e := range idx.Entries {
+		if e.Image == nil || (e.Descriptor.Platform != nil && slices.Contains(skip, fixtures.PlatformString(*e.Descriptor.Platform))) {
+			continue
+		}
+		b := e.Image
+		for _, en := range []tarEntry{{Name: blobPath(b.Digest), Data: b.Manifest}, {Name: blobPath(b.ConfigDigest), Data: b.Config}} {
+			if !seen[en.Name] {
+				seen[en.Name] = true
+				entries = append(entries, en)
+			}
+		}
+		for _, l := range b.Layers {
+			if !seen[blobPath(l.Digest)] {
+				seen[blobPath(l.Digest)] = true
+				entries = append(entries, tarEntry{Name: blobPath(l.Digest), Data: l.Blob})
+			}
+		}
+	}
+	entries = append(entries,
+		tarEntry{Name: "index.json", Data: index},
+		tarEntry{Name: "oci-layout", Data: []byte(`{"imageLayoutVersion":"1.0.0"}`)})
+	return writeTar(t, entries)
+}
+
+// TestLoadMultiPlatformOCI loads a two-platform OCI archive with
+// attestations: whole (the host's platform unpacked, the index is the ID),
+// for one platform (--platform), and with a platform's content missing
+// (tolerated unless that platform is asked for).
+func TestLoadMultiPlatformOCI(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	idx, err := fixtures.Index{Format: fixtures.OCI, Manifests: fixtures.Platforms("linux/amd64", "linux/arm64"), Attestations: true}.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := writeFile(t, "full.tar", multiPlatformArchive(t, idx, "docker.io/library/multi:1"))
+	if got := lines(e.docker("load", "-i", full)); !slices.Equal(got, []string{"Loaded image: multi:1"}) {
+		t.Errorf("load printed %q", got)
+	}
+	if got := strings.TrimSpace(e.docker("image", "inspect", "-f", "{{.Id}} {{.Architecture}}", "multi:1")); got != idx.Digest.String()+" amd64" {
+		t.Errorf("inspect multi:1 = %q, want the index and amd64", got)
+	}
+	if n := len(e.snapshotUsage()); n != 1 {
+		t.Errorf("%d snapshots, want the amd64 layer only", n)
+	}
+
+	e.clearImages()
+	if got := lines(e.docker("load", "--platform", "linux/arm64", "-i", full)); !slices.Equal(got, []string{"Loaded image: multi:1"}) {
+		t.Errorf("load --platform printed %q", got)
+	}
+	if got := strings.TrimSpace(e.docker("image", "inspect", "-f", "{{.Architecture}}", "multi:1")); got != "arm64" {
+		t.Errorf("after load --platform linux/arm64 the image is %q", got)
+	}
+
+	partial := writeFile(t, "partial.tar", multiPlatformArchive(t, idx, "docker.io/library/multi:1", "linux/arm64"))
+	e.clearImages()
+	msg := e.dockerFail("load", "--platform", "linux/arm64", "-i", partial)
+	if !strings.Contains(msg, "requested platform(s) ([linux/arm64]) found, but some content is missing") {
+		t.Errorf("load --platform of a missing platform: %q", msg)
+	}
+	if got := lines(e.docker("images", "-aq")); len(got) != 0 {
+		t.Errorf("images after the refused load: %v", got)
+	}
+	if got := lines(e.docker("load", "-i", partial)); !slices.Equal(got, []string{"Loaded image: multi:1"}) {
+		t.Errorf("load of the partial archive printed %q", got)
 	}
 }

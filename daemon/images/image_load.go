@@ -44,7 +44,9 @@ func (s *ImageService) LoadImage(ctx context.Context, in io.Reader, opts backend
 	if err != nil {
 		return err
 	}
-	defer func() { release(retErr != nil) }()
+	// A failed load, or one for some platforms only, leaves content nothing
+	// references: collect it before answering.
+	defer func() { release(retErr != nil || len(opts.Platforms) > 0) }()
 
 	root, err := importArchive(ctx, s.content, r)
 	if err != nil {
