@@ -63,8 +63,19 @@ func TestImageSavePlatformsAPI(t *testing.T) {
 	ref := e.ref("multi", "v1")
 	amd64 := ocispec.Platform{OS: "linux", Architecture: "amd64"}
 	arm64 := ocispec.Platform{OS: "linux", Architecture: "arm64"}
-	e.pull(ref, &amd64)
 	e.pull(ref, &arm64)
+	// Only arm64 here: manifest.json (one manifest per image) takes it, as
+	// the host's amd64 is absent.
+	data, err := e.save([]string{ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mfs []struct{ Config string }
+	if err := json.Unmarshal(tarFiles(t, bytes.NewReader(data))["manifest.json"], &mfs); err != nil || len(mfs) != 1 ||
+		mfs[0].Config != "blobs/sha256/"+idx.Image("linux/arm64").ConfigDigest.Encoded() {
+		t.Errorf("manifest.json of an arm64-only pull: %+v (%v)", mfs, err)
+	}
+	e.pull(ref, &amd64)
 
 	index := func(data []byte) ocispec.Index {
 		var i ocispec.Index
@@ -73,7 +84,7 @@ func TestImageSavePlatformsAPI(t *testing.T) {
 		}
 		return i
 	}
-	data, err := e.save([]string{ref}, client.ImageSaveWithPlatforms(arm64))
+	data, err = e.save([]string{ref}, client.ImageSaveWithPlatforms(arm64))
 	if err != nil {
 		t.Fatal(err)
 	}
