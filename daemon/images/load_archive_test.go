@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/plugins/content/local"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
@@ -21,16 +22,20 @@ import (
 	"github.com/berth-dev/berth/layer"
 )
 
-// loadArchive runs the archive half of a load (decompress, import, check
-// every image) into a fresh local content store and returns the number of
-// images the archive holds.
-func loadArchive(t *testing.T, data []byte) (int, error) {
-	t.Helper()
-	ctx := context.Background()
-	cs, err := local.NewStore(t.TempDir())
+// newLocalStore is a content store in a temporary directory.
+func newLocalStore(tb testing.TB) content.Store {
+	tb.Helper()
+	cs, err := local.NewStore(tb.TempDir())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return cs
+}
+
+// loadArchive runs the archive half of a load (decompress, import, check
+// every image) into cs and returns the number of images the archive holds.
+func loadArchive(cs content.Store, data []byte) (int, error) {
+	ctx := context.Background()
 	r, err := layer.Decompress(bytes.NewReader(data))
 	if err != nil {
 		return 0, err
@@ -60,10 +65,13 @@ func FuzzLoadArchive(f *testing.F) {
 	// The local store warns about fsverity on every open; fuzz workers
 	// must not fill their output with it.
 	log.L.Logger.SetLevel(logrus.ErrorLevel)
+	// One store for all inputs: a fresh one per input would make fuzzing
+	// crawl, and no input may depend on what another left.
+	cs := newLocalStore(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		done := make(chan error, 1)
 		go func() {
-			_, err := loadArchive(t, data)
+			_, err := loadArchive(cs, data)
 			done <- err
 		}()
 		select {
@@ -98,7 +106,7 @@ func TestLoadArchiveSeeds(t *testing.T) {
 			t.Errorf("seed %s missing from testdata/fuzz/FuzzLoadArchive", name)
 			continue
 		}
-		n, err := loadArchive(t, data)
+		n, err := loadArchive(newLocalStore(t), data)
 		switch {
 		case want == "" && (err != nil || n != 1):
 			t.Errorf("%s: %d images, %v; want one image", name, n, err)
