@@ -103,6 +103,10 @@ func (s *ImageService) RemoveStalePullLeases(ctx context.Context) error {
 		if err := s.leases.Delete(ctx, l, opts...); err != nil && !errdefs.IsNotFound(err) {
 			return err
 		}
+		if op, ok := l.Labels[operationLeaseLabel]; ok {
+			log.G(ctx).WithFields(log.Fields{"lease": l.ID, "operation": op}).Info("removed the lease of an interrupted " + op)
+			continue
+		}
 		log.G(ctx).WithFields(log.Fields{"lease": l.ID, "reference": l.Labels[pullLeaseLabel]}).Info("removed the lease of an interrupted pull")
 	}
 	return nil
