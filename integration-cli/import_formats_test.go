@@ -1,22 +1,17 @@
 package integrationcli
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/ulikunitz/xz"
 )
 
 // TestImportFileFormats imports files plain and compressed: gzip and zstd
@@ -120,45 +115,4 @@ func (e *imageEnv) manifestOf(id string) ocispec.Manifest {
 	return m
 }
 
-func gzipBytes(t *testing.T, b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func zstdBytes(t *testing.T, b []byte) []byte {
-	w, err := zstd.NewWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	return w.EncodeAll(b, nil)
-}
-
-func xzBytes(t *testing.T, b []byte) []byte {
-	var buf bytes.Buffer
-	w, err := xz.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(b)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // bzip2Bytes compresses with the bzip2 tool (Go has no bzip2 writer).
-func bzip2Bytes(t *testing.T, b []byte) []byte {
-	cmd := exec.Command("bzip2", "-c")
-	cmd.Stdin = bytes.NewReader(b)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("bzip2: %v", err)
-	}
-	return out
-}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/containerd/platforms"
@@ -20,7 +20,7 @@ import (
 // (config, layers) and their snapshots go with the garbage collection; a
 // blob another manifest or image still uses stays. Each removed manifest is
 // reported as Deleted.
-func (s *ImageService) deletePlatforms(ctx context.Context, img images.Image, plats []ocispec.Platform) ([]imagetypes.DeleteResponse, error) {
+func (s *ImageService) deletePlatforms(ctx context.Context, img c8dimages.Image, plats []ocispec.Platform) ([]imagetypes.DeleteResponse, error) {
 	list, err := s.platformManifests(ctx, img.Target)
 	if err != nil {
 		return nil, err

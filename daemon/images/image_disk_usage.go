@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/log"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
@@ -101,8 +101,8 @@ func (s *ImageService) imagesDiskSize(ctx context.Context) (int64, error) {
 // presentIndexes lists the indexes reachable from target that are present.
 func (s *ImageService) presentIndexes(ctx context.Context, target ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 	var out []ocispec.Descriptor
-	handler := images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
-		if !images.IsIndexType(desc.MediaType) {
+	handler := c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+		if !c8dimages.IsIndexType(desc.MediaType) {
 			return nil, nil
 		}
 		present, err := s.blobPresent(ctx, desc.Digest)
@@ -110,9 +110,9 @@ func (s *ImageService) presentIndexes(ctx context.Context, target ocispec.Descri
 			return nil, err
 		}
 		out = append(out, desc)
-		return images.Children(ctx, s.content, desc)
+		return c8dimages.Children(ctx, s.content, desc)
 	})
-	if err := images.Walk(ctx, handler, target); err != nil {
+	if err := c8dimages.Walk(ctx, handler, target); err != nil {
 		return nil, err
 	}
 	return out, nil

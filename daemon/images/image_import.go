@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/containerd/platforms"
@@ -93,14 +93,14 @@ func (s *ImageService) ImportImage(ctx context.Context, opts backend.ImportOptio
 		return "", err
 	}
 
-	rec := images.Image{Name: danglingName(target.Digest), Target: target, CreatedAt: created}
+	rec := c8dimages.Image{Name: danglingName(target.Digest), Target: target, CreatedAt: created}
 	if ref != nil {
 		rec.Name = ref.String()
 	}
 	if err := s.unpackImport(ctx, rec, platform); err != nil {
 		return "", err
 	}
-	if err := s.putImage(context.WithoutCancel(ctx), rec); err != nil {
+	if _, err := s.putImage(context.WithoutCancel(ctx), rec); err != nil {
 		return "", err
 	}
 	id := target.Digest.String()
@@ -113,7 +113,7 @@ func (s *ImageService) ImportImage(ctx context.Context, opts backend.ImportOptio
 }
 
 // unpackImport unpacks the imported layer into the snapshotter.
-func (s *ImageService) unpackImport(ctx context.Context, rec images.Image, platform ocispec.Platform) error {
+func (s *ImageService) unpackImport(ctx context.Context, rec c8dimages.Image, platform ocispec.Platform) error {
 	if err := s.unpacks.Acquire(ctx, 1); err != nil {
 		return err
 	}

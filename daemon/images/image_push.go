@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/containerd/errdefs"
@@ -138,7 +138,7 @@ func (s *ImageService) pushRef(ctx context.Context, ref reference.Named, opts ba
 	progress := newPushProgress(out, tracker)
 	progress.start(ctx)
 	err = s.pushContent(ctx, resolver, ref, target, progress)
-	if err != nil && errdefs.IsNotFound(err) && images.IsIndexType(target.MediaType) && opts.Platform == nil {
+	if err != nil && errdefs.IsNotFound(err) && c8dimages.IsIndexType(target.MediaType) && opts.Platform == nil {
 		// Part of the index is missing: push the one manifest dockerd
 		// would pick instead.
 		picked, perr := s.pushTarget(ctx, img, nil)

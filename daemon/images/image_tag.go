@@ -30,37 +30,40 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 		Target: src.Target,
 		Labels: withoutNameLabels(src.Labels),
 	}
-	if err := s.putImage(ctx, rec); err != nil {
+	if _, err := s.putImage(ctx, rec); err != nil {
 		return err
 	}
 	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), s.eventLabels(ctx, src.Target))
 	return nil
 }
 
-// putImage creates or updates the record rec. An image the name pointed at
-// before stays as dangling when nothing else names it; the target's own
-// dangling record, if any, goes away (unless rec is that record).
-func (s *ImageService) putImage(ctx context.Context, rec c8dimages.Image) error {
+// putImage creates or updates the record rec (tag, import, load). An image
+// the name pointed at before stays as dangling when nothing else names it,
+// and is returned; the target's own dangling record, if any, goes away
+// (unless rec is that record).
+func (s *ImageService) putImage(ctx context.Context, rec c8dimages.Image) (replaced *c8dimages.Image, err error) {
 	old, err := s.images.Get(ctx, rec.Name)
 	if err != nil && !errdefs.IsNotFound(err) {
-		return err
+		return nil, err
 	}
-	moved := err == nil && old.Target.Digest != rec.Target.Digest
+	if err == nil && old.Target.Digest != rec.Target.Digest {
+		replaced = &old
+	}
 	if _, _, err := s.storeImage(ctx, rec); err != nil {
-		return err
+		return nil, err
 	}
-	if moved {
+	if replaced != nil {
 		if err := s.keepAsDangling(ctx, old); err != nil {
 			log.G(ctx).WithError(err).WithField("image", old.Target.Digest).Warn("failed to keep the previously named image as dangling")
 		}
 	}
 	if IsDangling(rec) {
-		return nil
+		return replaced, nil
 	}
 	if err := s.removeDangling(ctx, rec.Target.Digest); err != nil {
 		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the named image")
 	}
-	return nil
+	return replaced, nil
 }
 
 // parseNewTag validates the new name as dockerd does: a repository without

@@ -28,13 +28,22 @@ func (s *ImageService) startPullLease(ctx context.Context, ref string) (context.
 	return s.startLease(ctx, pullLeaseLabel, ref)
 }
 
-// startLease creates a lease labelled label=ref that expires after
-// pullLeaseExpiry at the latest (pushes use it too).
-func (s *ImageService) startLease(ctx context.Context, label, ref string) (context.Context, func(failed bool), error) {
+// operationLeaseLabel marks the leases of saves and loads; the value names
+// the operation.
+const operationLeaseLabel = "berth.operation"
+
+// startOperationLease is startPullLease for a save or a load.
+func (s *ImageService) startOperationLease(ctx context.Context, op string) (context.Context, func(failed bool), error) {
+	return s.startLease(ctx, operationLeaseLabel, op)
+}
+
+// startLease creates a lease labelled label=value, removed by release (and,
+// after a crash, by RemoveStalePullLeases).
+func (s *ImageService) startLease(ctx context.Context, label, value string) (context.Context, func(failed bool), error) {
 	l, err := s.leases.Create(ctx,
 		leases.WithRandomID(),
 		leases.WithExpiration(pullLeaseExpiry),
-		leases.WithLabel(label, ref),
+		leases.WithLabel(label, value),
 	)
 	if err != nil {
 		return ctx, nil, err
@@ -64,11 +73,11 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Imag
 	})
 }
 
-// RemoveStalePullLeases deletes the pull leases a previous berthd left when
-// it died mid-pull, so their partial content is collected now rather than
+// RemoveStalePullLeases deletes the pull (and save and load) leases a
+// previous berthd left when it died mid-operation, so their partial content is collected now rather than
 // when the leases expire. Call it at start-up, before serving.
 func (s *ImageService) RemoveStalePullLeases(ctx context.Context) error {
-	list, err := s.leases.List(ctx, "labels."+strconv.Quote(pullLeaseLabel))
+	list, err := s.leases.List(ctx, "labels."+strconv.Quote(pullLeaseLabel), "labels."+strconv.Quote(operationLeaseLabel))
 	if err != nil {
 		return err
 	}
@@ -79,6 +88,10 @@ func (s *ImageService) RemoveStalePullLeases(ctx context.Context) error {
 		}
 		if err := s.leases.Delete(ctx, l, opts...); err != nil && !errdefs.IsNotFound(err) {
 			return err
+		}
+		if op, ok := l.Labels[operationLeaseLabel]; ok {
+			log.G(ctx).WithFields(log.Fields{"lease": l.ID, "operation": op}).Info("removed the lease of an interrupted " + op)
+			continue
 		}
 		log.G(ctx).WithFields(log.Fields{"lease": l.ID, "reference": l.Labels[pullLeaseLabel]}).Info("removed the lease of an interrupted pull")
 	}

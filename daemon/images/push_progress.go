@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/containerd/errdefs"
@@ -55,17 +55,17 @@ func newPushProgress(out backend.ProgressWriter, tracker docker.StatusTracker) *
 // manifests and configs (small JSON documents), as dockerd.
 func showRow(desc ocispec.Descriptor) bool {
 	switch {
-	case images.IsLayerType(desc.MediaType):
+	case c8dimages.IsLayerType(desc.MediaType):
 		return true
-	case images.IsIndexType(desc.MediaType), images.IsManifestType(desc.MediaType), images.IsConfigType(desc.MediaType):
+	case c8dimages.IsIndexType(desc.MediaType), c8dimages.IsManifestType(desc.MediaType), c8dimages.IsConfigType(desc.MediaType):
 		return false
 	}
 	return true
 }
 
 // wrapper adds a row for each blob the push dispatch reaches.
-func (p *pushProgress) wrapper(h images.Handler) images.Handler {
-	return images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+func (p *pushProgress) wrapper(h c8dimages.Handler) c8dimages.Handler {
+	return c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 		p.add(desc)
 		return h.Handle(ctx, desc)
 	})
@@ -158,7 +158,7 @@ func finalStatus(desc ocispec.Descriptor, st docker.Status) string {
 			from = reference.Path(ref)
 		}
 		return "Mounted from " + from
-	case st.Exists && images.IsLayerType(desc.MediaType):
+	case st.Exists && c8dimages.IsLayerType(desc.MediaType):
 		return "Layer already exists"
 	case st.Exists:
 		return "Already exists"

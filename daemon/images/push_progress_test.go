@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/moby/moby/api/types/jsonstream"
@@ -49,11 +49,11 @@ func TestPushProgressRows(t *testing.T) {
 	rec := &recorder{}
 	p := newPushProgress(rec, tracker)
 	layer := func(s string) ocispec.Descriptor {
-		return ocispec.Descriptor{MediaType: images.MediaTypeDockerSchema2LayerGzip, Digest: digest.FromString(s), Size: 100}
+		return ocispec.Descriptor{MediaType: c8dimages.MediaTypeDockerSchema2LayerGzip, Digest: digest.FromString(s), Size: 100}
 	}
 	pushed, exists, mounted, waiting := layer("a"), layer("b"), layer("c"), layer("d")
-	config := ocispec.Descriptor{MediaType: images.MediaTypeDockerSchema2Config, Digest: digest.FromString("cfg"), Size: 10}
-	manifest := ocispec.Descriptor{MediaType: images.MediaTypeDockerSchema2Manifest, Digest: digest.FromString("m"), Size: 10}
+	config := ocispec.Descriptor{MediaType: c8dimages.MediaTypeDockerSchema2Config, Digest: digest.FromString("cfg"), Size: 10}
+	manifest := ocispec.Descriptor{MediaType: c8dimages.MediaTypeDockerSchema2Manifest, Digest: digest.FromString("m"), Size: 10}
 	for _, d := range []ocispec.Descriptor{manifest, config, pushed, exists, mounted, waiting, pushed} {
 		p.add(d)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
 	imagetypes "github.com/moby/moby/api/types/image"
@@ -19,7 +19,7 @@ import (
 // complete or only one platform exists; else the only complete manifest, or
 // the complete one for the host's platform; several complete manifests, none
 // for the host, are a conflict.
-func (s *ImageService) pushTarget(ctx context.Context, img images.Image, want *ocispec.Platform) (ocispec.Descriptor, error) {
+func (s *ImageService) pushTarget(ctx context.Context, img c8dimages.Image, want *ocispec.Platform) (ocispec.Descriptor, error) {
 	list, err := s.platformManifests(ctx, img.Target)
 	if err != nil {
 		return ocispec.Descriptor{}, err
@@ -68,7 +68,7 @@ func (s *ImageService) pushTarget(ctx context.Context, img images.Image, want *o
 // errNoPushPlatform is dockerd's error for an image without a complete
 // manifest to push; without a requested platform it also names the
 // platforms whose content is not all present.
-func errNoPushPlatform(img images.Image, want *ocispec.Platform, missing []string) error {
+func errNoPushPlatform(img c8dimages.Image, want *ocispec.Platform, missing []string) error {
 	msg := fmt.Sprintf("image with reference %s was found but does not provide ", familiarName(img.Name))
 	switch {
 	case want != nil:

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/plugins/content/local"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
@@ -70,7 +70,7 @@ func TestPushTarget(t *testing.T) {
 				}
 			}
 			s := &ImageService{content: store}
-			rec := images.Image{Name: "docker.io/library/multi:1", Target: idx.Descriptor()}
+			rec := c8dimages.Image{Name: "docker.io/library/multi:1", Target: idx.Descriptor()}
 			got, err := s.pushTarget(ctx, rec, tc.want)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {

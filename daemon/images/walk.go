@@ -3,7 +3,7 @@ package images
 import (
 	"context"
 
-	"github.com/containerd/containerd/v2/core/images"
+	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -12,17 +12,17 @@ import (
 // the content store; what is missing (and what only it refers to) is
 // skipped.
 func (s *ImageService) walkPresent(ctx context.Context, target ocispec.Descriptor, fn func(context.Context, ocispec.Descriptor) error) error {
-	return images.Walk(ctx, images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	return c8dimages.Walk(ctx, c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 		if _, err := s.content.Info(ctx, desc.Digest); err != nil {
 			if errdefs.IsNotFound(err) {
-				return nil, images.ErrSkipDesc
+				return nil, c8dimages.ErrSkipDesc
 			}
 			return nil, err
 		}
 		if err := fn(ctx, desc); err != nil {
 			return nil, err
 		}
-		children, err := images.Children(ctx, s.content, desc)
+		children, err := c8dimages.Children(ctx, s.content, desc)
 		if errdefs.IsNotFound(err) {
 			return nil, nil
 		}

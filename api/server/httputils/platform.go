@@ -53,19 +53,19 @@ func decodePlatformJSON(s string) (*ocispec.Platform, error) {
 	return &p, nil
 }
 
-// DecodePlatforms reads a repeated parameter of JSON-encoded OCI platforms
-// (DELETE /images/{name}?platforms=…, API 1.50); nil when absent.
+// DecodePlatforms reads a repeatable platform parameter ("platform" of save
+// and load since API 1.48, "platforms" of DELETE /images/{name} since 1.50):
+// each value an OCI platform as JSON, or os[/arch[/variant]]; nil when absent.
 func DecodePlatforms(values []string) ([]ocispec.Platform, error) {
 	var out []ocispec.Platform
 	for _, v := range values {
-		if v = strings.TrimSpace(v); v == "" {
-			continue
-		}
-		p, err := decodePlatformJSON(v)
+		p, err := DecodePlatform([]string{v})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *p)
+		if p != nil {
+			out = append(out, *p)
+		}
 	}
 	return out, nil
 }

@@ -70,3 +70,11 @@ type PushOptions struct {
 	// MetaHeaders are X-Meta-* headers forwarded to the registry.
 	MetaHeaders map[string][]string
 }
+
+// LoadOptions is POST /images/load.
+type LoadOptions struct {
+	// Quiet suppresses the "Loading layer" progress.
+	Quiet bool
+	// Platforms limits the load to these platforms; none means all.
+	Platforms []ocispec.Platform
+}

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"github.com/moby/moby/api/types/image"
@@ -25,4 +26,6 @@ type Backend interface {
 	ImageDelete(ctx context.Context, name string, opts backend.DeleteOptions) ([]image.DeleteResponse, error)
 	ImagesPrune(ctx context.Context, f filters.Args) (*image.PruneReport, error)
 	SearchRegistryForImages(ctx context.Context, f filters.Args, term string, limit int, auth *registry.AuthConfig, meta http.Header) ([]registry.SearchResult, error)
+	ExportImage(ctx context.Context, names []string, platforms []ocispec.Platform, out io.Writer) error
+	LoadImage(ctx context.Context, in io.Reader, opts backend.LoadOptions, out backend.ProgressWriter) error
 }

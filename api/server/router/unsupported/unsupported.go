@@ -49,9 +49,6 @@ func (unsupportedRouter) Routes() []router.Route {
 		router.NewRoute("GET", "/plugins", list(plugin.ListResponse{})),
 	}
 	features := []struct{ method, path, what string }{
-		{"GET", "/images/{name:.*}/get", "saving images"},
-		{"GET", "/images/get", "saving images"},
-		{"POST", "/images/load", "loading images"},
 		{"POST", "/build", "building images"},
 		{"POST", "/commit", "committing containers"},
 	}
