@@ -36,6 +36,9 @@ type Config struct {
 	HostsDir string
 	// UserAgent is sent to registries.
 	UserAgent string
+	// TransportOptions tune the registry transport (stall timeout,
+	// attempts, backoff); none means the defaults.
+	TransportOptions []TransportOption
 }
 
 // Registries builds resolvers for pulls.
@@ -95,8 +98,9 @@ func (r *Registries) hosts(auth *registry.AuthConfig) docker.RegistryHosts {
 		cfgHost := configHost(auth, host)
 		creds := credentials(auth, cfgHost)
 		opts := config.HostOptions{
-			Credentials: creds,
-			HostDir:     r.hostDir,
+			Credentials:  creds,
+			HostDir:      r.hostDir,
+			UpdateClient: r.updateClient,
 		}
 		if r.isInsecure(host) {
 			// Try HTTPS without verification first, then fall back to HTTP.

@@ -52,6 +52,10 @@ type Fault struct {
 	// origin, "http://127.0.0.1:PORT") followed by the request's path and
 	// query: a registry sending blob downloads to a CDN.
 	RedirectTo string
+	// redirectAuthenticated passes requests without credentials on to the
+	// registry (to be challenged), as a registry redirects only callers it
+	// let in.
+	redirectAuthenticated bool
 }
 
 // Stall blocks responses mid-body; see Fault.Stall and StallBlob.
@@ -197,6 +201,8 @@ func (fs *faultSet) wrap(next http.Handler) http.Handler {
 			}
 		}
 		switch {
+		case f.RedirectTo != "" && f.redirectAuthenticated && r.Header.Get("Authorization") == "":
+			next.ServeHTTP(w, r)
 		case f.RedirectTo != "":
 			redirect(w, r, f.RedirectTo)
 		case f.Status != 0:

@@ -42,10 +42,12 @@ func (r *Registry) ThrottleBlob(repo string, dgst digest.Digest, status int, ret
 }
 
 // RedirectBlob sends GETs of the blob to o, which serves blob (its bytes
-// as pushed), as registries send downloads to a CDN on another origin.
+// as pushed), as registries send downloads to a CDN on another origin. On a
+// registry with auth, only requests with credentials are redirected (the
+// others are challenged), as a real registry does.
 func (r *Registry) RedirectBlob(repo string, dgst digest.Digest, blob []byte, o *Origin) (remove func()) {
 	o.serve(BlobPath(repo, dgst), blob)
-	return r.Inject(BlobPath(repo, dgst), Fault{Method: http.MethodGet, RedirectTo: o.URL()})
+	return r.Inject(BlobPath(repo, dgst), Fault{Method: http.MethodGet, RedirectTo: o.URL(), redirectAuthenticated: r.access != nil})
 }
 
 func redirect(w http.ResponseWriter, r *http.Request, origin string) {
