@@ -105,6 +105,9 @@ func (w *walker) walkIndex(ctx context.Context, desc ocispec.Descriptor, path []
 	}
 	path = append(append([]ocispec.Descriptor{}, path...), desc)
 	for _, child := range idx.Manifests {
+		if err := child.Digest.Validate(); err != nil {
+			return fmt.Errorf("invalid index %s: child %q: %v: %w", desc.Digest, child.Digest, err, errdefs.ErrInvalidArgument)
+		}
 		if child.Platform != nil && !w.platform.Match(*child.Platform) {
 			continue
 		}
