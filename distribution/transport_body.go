@@ -113,9 +113,19 @@ func (b *watchedBody) reopen(cause error) error {
 			b.mu.Unlock()
 			return nil
 		}
+		var final finalError
+		if errors.As(err, &final) {
+			return fmt.Errorf("downloading %s: %w", b.url, err)
+		}
 		cause = err
 	}
 }
+
+// finalError is an answer to a resumed request that another attempt would
+// not change (the blob is gone, access was withdrawn).
+type finalError struct{ status string }
+
+func (e finalError) Error() string { return "resuming: " + e.status }
 
 // open requests the blob again from offset, following redirects as the
 // first request did (and with the same credentials rules).
@@ -140,8 +150,14 @@ func (b *watchedBody) open(offset int64) (io.ReadCloser, context.CancelFunc, err
 		if _, err = io.CopyN(io.Discard, resp.Body, offset); err == nil {
 			return resp.Body, cancel, nil
 		}
-	default:
+	case http.StatusTooManyRequests, http.StatusRequestTimeout:
 		err = fmt.Errorf("resuming: %s", resp.Status)
+	default:
+		if resp.StatusCode >= 500 {
+			err = fmt.Errorf("resuming: %s", resp.Status)
+		} else {
+			err = finalError{status: resp.Status}
+		}
 	}
 	resp.Body.Close()
 	cancel()

@@ -192,3 +192,16 @@ func TestRedirectDropsCredentialsAcrossOrigins(t *testing.T) {
 		t.Error("the registry itself got no credentials for the blob")
 	}
 }
+
+func TestTransportStopsOnFinalAnswer(t *testing.T) {
+	e := newBlobEnv(t)
+	e.reg.ShortBlob("t/app", e.layer.Digest, 100<<10, 1)
+	e.reg.FailPath(e.path, http.StatusNotFound, `{"errors":[{"code":"BLOB_UNKNOWN"}]}`)
+	_, err := e.fetch(t, nil)
+	if err == nil || !strings.Contains(err.Error(), "resuming: 404 Not Found") || strings.Contains(err.Error(), "gave up") {
+		t.Fatalf("fetch: %v; want the 404 at once", err)
+	}
+	if gets := e.gets(); len(gets) != 2 {
+		t.Errorf("GETs %q: a 404 is not worth another attempt", gets)
+	}
+}

@@ -30,6 +30,7 @@ func TestFaultKillDuringUnpackLeavesNoMounts(t *testing.T) {
 	t.Cleanup(func() { unmountOutside(t, dir) })
 
 	var hit, leftAtKill, leftAfterRestart int
+	var peak int64
 	var outsideRoot []string
 	for round := 0; round < rounds; round++ {
 		p := e.cli.Start("pull", ref)
@@ -49,6 +50,9 @@ func TestFaultKillDuringUnpackLeavesNoMounts(t *testing.T) {
 				break
 			}
 			time.Sleep(2 * time.Millisecond)
+		}
+		if rss, err := e.d.PeakRSS(); err == nil {
+			peak = max(peak, rss)
 		}
 		e.d.Kill()
 		p.Kill()
@@ -74,7 +78,8 @@ func TestFaultKillDuringUnpackLeavesNoMounts(t *testing.T) {
 		waitFor(t, "the snapshots to be collected", 20*time.Second, func() bool { return len(e.snapshotUsage()) == 0 })
 	}
 	t.Logf("figures: kill during unpack: %d rounds, %d killed while a layer was mounted, %d left a mount at the kill, "+
-		"%d mounts outside the data root, %d mounts left after restart", rounds, hit, leftAtKill, len(outsideRoot), leftAfterRestart)
+		"%d mounts outside the data root, %d mounts left after restart, all %d restarts consistent, peak RSS %d MiB",
+		rounds, hit, leftAtKill, len(outsideRoot), leftAfterRestart, rounds, peak>>20)
 	if len(outsideRoot) > 0 {
 		t.Errorf("temporary mounts outside the data root %s: %v", e.d.DataRoot(), outsideRoot)
 	}

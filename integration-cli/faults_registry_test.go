@@ -91,4 +91,7 @@ func TestFaultPullSurvivesTransientFaults(t *testing.T) {
 			}
 		})
 	}
+	if rss, err := e.d.PeakRSS(); err == nil {
+		t.Logf("figures: transient faults: berthd peak RSS %d MiB", rss>>20)
+	}
 }

@@ -36,6 +36,9 @@ func TestFaultHugeJSONBodyIsRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, "request body too large") {
 		t.Fatalf("POST /auth with 2 MiB: %d %s; want 400 \"request body too large…\"", resp.StatusCode, raw)
 	}
+	if rss, err := d.PeakRSS(); err == nil {
+		t.Logf("figures: 2 MiB JSON to /auth: 400, berthd peak RSS %d MiB", rss>>20)
+	}
 	resp, err = d.HTTPClient().Get("http://berthd/_ping")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("berthd no longer answers: %v", err)
