@@ -13,6 +13,8 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/layer"
 )
 
 // TranslatePullError turns containerd's pull errors into the messages and
@@ -20,6 +22,9 @@ import (
 func TranslatePullError(err error, ref reference.Named) error {
 	if err == nil {
 		return nil
+	}
+	if xerr := layer.ExplainXattrError(err); xerr != err {
+		return xerr
 	}
 	if errors.Is(err, docker.ErrInvalidAuthorization) {
 		if strings.Contains(err.Error(), "no basic auth credentials") {

@@ -3,6 +3,8 @@ package integrationcli
 import (
 	"strings"
 	"testing"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 // TestFaultFailedPullLogsNoCleanupNoise fails a pull on a corrupt layer: the
@@ -19,5 +21,20 @@ func TestFaultFailedPullLogsNoCleanupNoise(t *testing.T) {
 	}
 	if n := strings.Count(e.d.Logs(), "failed to cleanup"); n > 0 {
 		t.Errorf("%d \"failed to cleanup\" lines in the daemon log:\n%s", n, e.d.Logs())
+	}
+}
+
+// TestFaultXattrOverflowIsExplained pulls a layer with an extended attribute
+// larger than ext4 holds: the pull fails naming the attribute, not with a
+// bare "no space left on device" that reads as a full disk.
+func TestFaultXattrOverflowIsExplained(t *testing.T) {
+	e := newImageEnv(t)
+	img := fixtures.Image{Layers: []fixtures.Layer{{Files: []fixtures.File{
+		{Path: "etc/big", Content: []byte("x"), Xattrs: map[string]string{"user.big": strings.Repeat("v", 16<<10)}},
+	}}}}
+	e.push("team/xattr", "v1", img)
+	msg := e.dockerFail("pull", e.ref("team/xattr", "v1"))
+	if !strings.Contains(msg, `extended attribute "user.big"`) || !strings.Contains(msg, "too large for the filesystem") {
+		t.Errorf("pull error %q does not explain the oversized attribute", msg)
 	}
 }
