@@ -21,9 +21,10 @@ const (
 	DefaultStallTimeout = 30 * time.Second
 	// DefaultAttempts is how many times one request or one body is tried
 	// without progress before its error is returned.
-	DefaultAttempts = 5
-	// DefaultBackoff is the first wait between attempts; it doubles.
-	DefaultBackoff = time.Second
+	DefaultAttempts = 4
+	// DefaultBackoff is the first wait between attempts; it doubles
+	// (0.5 s, 1 s, 2 s).
+	DefaultBackoff = 500 * time.Millisecond
 	// maxRetryAfter is the longest Retry-After honoured; a registry asking
 	// for longer gets its answer passed on.
 	maxRetryAfter = time.Minute
@@ -62,9 +63,10 @@ func WithBackoff(d time.Duration) TransportOption {
 }
 
 // transport is an http.RoundTripper for registry requests that outlasts
-// transient faults: GET and HEAD requests meeting a connection reset or a
-// 429/5xx answer are retried with backoff (honouring Retry-After), and blob
-// bodies that stall (no bytes for stallTimeout), are reset or end short are
+// transient faults: GET and HEAD requests meeting a connection reset are
+// retried with backoff, blob requests answered 429/5xx too (honouring
+// Retry-After; manifest answers pass on at once, as containerd and dockerd
+// do), and blob bodies that stall (no bytes for stallTimeout), are reset or end short are
 // resumed with a Range request from the offset reached, up to attempts
 // times without progress. Other requests pass through untouched.
 type transport struct {
@@ -144,6 +146,9 @@ func (t *transport) retryable(resp *http.Response, err error, attempt int) (time
 	if err != nil {
 		return backoff, transient(err)
 	}
+	if !isBlob(resp.Request) {
+		return 0, false
+	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
@@ -170,6 +175,16 @@ func transient(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		(errors.As(err, &timeout) && timeout.Timeout())
+}
+
+// isBlob reports whether req fetches a blob (content-addressed: any byte
+// range of it is the same whenever asked), following redirects back to the
+// registry request.
+func isBlob(req *http.Request) bool {
+	for req.Response != nil && req.Response.Request != nil {
+		req = req.Response.Request
+	}
+	return strings.Contains(req.URL.Path, "/blobs/")
 }
 
 // parseRetryAfter reads a Retry-After value: seconds or an HTTP date.

@@ -42,7 +42,7 @@ func newWatchedBody(t *transport, req *http.Request, resp *http.Response, cancel
 	}
 	b := &watchedBody{
 		t: t, ctx: req.Context(), root: root, url: root.URL.Redacted(),
-		resume: strings.Contains(root.URL.Path, "/blobs/"),
+		resume: isBlob(req),
 		body:   resp.Body, cancel: cancel,
 	}
 	if resp.StatusCode == http.StatusPartialContent {
