@@ -23,6 +23,7 @@ func TranslatePullError(err error, ref reference.Named) error {
 	if err == nil {
 		return nil
 	}
+	err = dedupeJoined(err)
 	if xerr := layer.ExplainXattrError(err); xerr != err {
 		return xerr
 	}

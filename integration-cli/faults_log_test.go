@@ -38,3 +38,26 @@ func TestFaultXattrOverflowIsExplained(t *testing.T) {
 		t.Errorf("pull error %q does not explain the oversized attribute", msg)
 	}
 }
+
+// TestFaultPullErrorIsSaidOnce fails every layer of a pull the same way: the
+// error the user gets names the failure once, not once per layer.
+func TestFaultPullErrorIsSaidOnce(t *testing.T) {
+	e := newImageEnv(t)
+	built := e.push("team/allbad", "v1", threeLayers(950))
+	for _, l := range built.Layers {
+		e.reg.CorruptBlob("team/allbad", l.Digest)
+	}
+	_, body := e.rawPull(e.reg.Host()+"/team/allbad", "v1")
+	msg := streamError(t, body)
+	if msg == "" {
+		t.Fatalf("no error in the stream:\n%s", body)
+	}
+	seen := map[string]bool{}
+	for _, l := range strings.Split(msg, "\n") {
+		if seen[l] || l == "aborted" {
+			t.Errorf("error message repeats itself:\n%s", msg)
+			break
+		}
+		seen[l] = true
+	}
+}
