@@ -102,11 +102,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// clone whose context ends with its body.
 		resp.Request = req
 	}
-	if err != nil || req.Method != http.MethodGet || (resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent) {
-		if resp != nil {
-			resp.Body = cancelOnClose{resp.Body, cancel}
+	if err != nil {
+		if cancel != nil {
+			cancel()
 		}
 		return resp, err
+	}
+	if req.Method != http.MethodGet || (resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent) {
+		resp.Body = cancelOnClose{resp.Body, cancel}
+		return resp, nil
 	}
 	resp.Body = newWatchedBody(t, req, resp, cancel)
 	return resp, nil

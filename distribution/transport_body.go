@@ -60,9 +60,12 @@ func newWatchedBody(t *transport, req *http.Request, resp *http.Response, cancel
 
 func (b *watchedBody) Read(p []byte) (int, error) {
 	for {
+		b.mu.Lock()
+		body := b.body
+		b.mu.Unlock()
 		b.stalled.Store(false)
 		b.timer.Reset(b.t.stallTimeout)
-		n, err := b.body.Read(p)
+		n, err := body.Read(p)
 		b.timer.Stop()
 		b.read += int64(n)
 		if n > 0 {
