@@ -15,7 +15,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
-.PHONY: all build demo test test-unit test-integration deps vendor-check bench clean install
+.PHONY: all build demo test test-unit test-integration deps vendor-check bench faults fuzz clean install
 
 all: build
 
@@ -52,6 +52,19 @@ test-unit: build
 
 test-integration: deps build
 	$(GO) test -count=1 -timeout 40m -v ./integration/... ./integration-cli/...
+
+# The fault suite with long loops (crashes, hostile registries and clients)
+# and its figures; `make test` runs the same tests with few rounds.
+faults: deps build
+	@bash hack/faults.sh
+
+# Each fuzz target for FUZZTIME (seeds alone run in `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	@for t in ./image/:FuzzNames ./image/:FuzzSelectManifest ./api/types/filters/:FuzzParse \
+		./api/server/httputils/:FuzzDecodePlatform ./distribution/schema1/:FuzzParse; do \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -parallel 1 "$${t%%:*}" || exit 1; \
+	done
 
 bench: build
 	@bash hack/bench/run.sh

@@ -52,7 +52,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataRoot, 0o711); err != nil {
+	if err := storage.MakePrivateDir(cfg.DataRoot, storage.DataRootMode); err != nil {
 		return nil, fmt.Errorf("failed to create data root %s: %w", cfg.DataRoot, err)
 	}
 	d := &Daemon{cfg: cfg, events: events.New(0)}

@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/distribution/registryapi"
+	"github.com/berth-dev/berth/layer"
 )
 
 // TranslatePullError turns containerd's pull errors into the messages and
@@ -21,6 +22,10 @@ import (
 func TranslatePullError(err error, ref reference.Named) error {
 	if err == nil {
 		return nil
+	}
+	err = dedupeJoined(err)
+	if xerr := layer.ExplainXattrError(err); xerr != err {
+		return xerr
 	}
 	if errors.Is(err, docker.ErrInvalidAuthorization) {
 		if strings.Contains(err.Error(), "no basic auth credentials") {

@@ -40,6 +40,9 @@ type Config struct {
 	// WrapTransport, if set, wraps the HTTP transport of every registry
 	// host (berthd counts the bytes for its metrics).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// TransportOptions tune the registry transport (stall timeout,
+	// attempts, backoff); none means the defaults.
+	TransportOptions []TransportOption
 }
 
 // Registries is the daemon's registry configuration at work: it builds the
@@ -94,8 +97,9 @@ func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docke
 		cfgHost := configHost(auth, host)
 		creds := credentials(auth, cfgHost)
 		opts := config.HostOptions{
-			Credentials: creds,
-			HostDir:     r.hostDir,
+			Credentials:  creds,
+			HostDir:      r.hostDir,
+			UpdateClient: r.updateClient,
 		}
 		if live.isInsecure(host) {
 			// Try HTTPS without verification first, then fall back to HTTP.

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/containerd/containerd/v2/core/content"
 	c8dimages "github.com/containerd/containerd/v2/core/images"
@@ -15,7 +16,8 @@ import (
 // (root first). Each index is read once (a repeated or cyclic index adds
 // nothing); children of other media types are skipped, and so are children
 // include rejects (nil includes all) and nested indexes that are not
-// available (not found). Errors reading root, and visit's, are returned.
+// available (not found). Errors reading root, and visit's, are returned;
+// an entry with an invalid digest is an invalid-argument error.
 func WalkManifests(ctx context.Context, provider content.Provider, root ocispec.Descriptor, include func(ocispec.Descriptor) bool, visit func(desc ocispec.Descriptor, indexes []ocispec.Descriptor) error) error {
 	if c8dimages.IsManifestType(root.MediaType) {
 		return visit(root, nil)
@@ -42,6 +44,11 @@ func (w *manifestWalker) index(ctx context.Context, desc ocispec.Descriptor, par
 	}
 	path := append(append([]ocispec.Descriptor{}, parents...), desc)
 	for _, child := range idx.Manifests {
+		// An entry without a valid digest names nothing (fuzzing found
+		// one selected).
+		if err := child.Digest.Validate(); err != nil {
+			return fmt.Errorf("invalid index %s: child %q: %v: %w", desc.Digest, child.Digest, err, errdefs.ErrInvalidArgument)
+		}
 		if w.include != nil && !w.include(child) {
 			continue
 		}

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,9 +20,22 @@ import (
 	"github.com/berth-dev/berth/api/server/router"
 )
 
+// Connection timeouts of the API server. There is no read or write timeout:
+// pulls, event streams and image loads run as long as they need.
+const (
+	// DefaultIdleTimeout closes a keep-alive connection left idle this long.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultReadHeaderTimeout bounds the wait for a request's headers.
+	DefaultReadHeaderTimeout = 30 * time.Second
+)
+
 // Config is what the server needs to know about the daemon.
 type Config struct {
 	Version string // berth's version, shown in the Server header
+	// IdleTimeout and ReadHeaderTimeout override DefaultIdleTimeout and
+	// DefaultReadHeaderTimeout when non-zero.
+	IdleTimeout       time.Duration
+	ReadHeaderTimeout time.Duration
 }
 
 // Server serves the Engine API on any number of listeners.
@@ -41,7 +55,8 @@ func New(cfg Config, routers ...router.Router) *Server {
 	}
 	s.http = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout),
+		ReadHeaderTimeout: cmp.Or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout),
 	}
 	return s
 }

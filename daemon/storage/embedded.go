@@ -53,7 +53,7 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 	if err != nil {
 		return nil, fmt.Errorf("storage: root %q: %w", opts.Root, err)
 	}
-	if err := os.MkdirAll(root, 0o711); err != nil {
+	if err := MakePrivateDir(root, rootMode); err != nil {
 		return nil, fmt.Errorf("storage: create root: %w", err)
 	}
 
@@ -71,6 +71,10 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 			}
 		}
 	}()
+
+	if err := setupTempMounts(filepath.Join(root, tempMountsDir), logger); err != nil {
+		return nil, err
+	}
 
 	cs, err := local.NewStore(filepath.Join(root, contentDir))
 	if err != nil {
@@ -142,13 +146,18 @@ func openBolt(path, root string) (*bolt.DB, error) {
 	o.NoFreelistSync = true
 	o.NoStatistics = true
 	o.Timeout = boltOpenTimeout
-	db, err := bolt.Open(path, 0o644, &o)
+	db, err := bolt.Open(path, metaDBMode, &o)
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("storage: metadata database %s is locked by another process "+
 				"(is another berthd, or a containerd, using %s?): %w", path, root, err)
 		}
 		return nil, fmt.Errorf("storage: open metadata database %s: %w", path, err)
+	}
+	// bolt applies the mode only when it creates the file.
+	if err := os.Chmod(path, metaDBMode); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: metadata database %s: %w", path, err)
 	}
 	return db, nil
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/containers"
@@ -12,6 +13,7 @@ import (
 	"github.com/containerd/containerd/v2/core/mount"
 	"github.com/containerd/containerd/v2/core/snapshots"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/containerd/errdefs"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -187,8 +189,16 @@ func (w nsSnapshotter) Commit(ctx context.Context, name, key string, opts ...sna
 	return w.s.Commit(w.ns.ctx(ctx), name, key, opts...)
 }
 
+// Remove removes key. An unpack's extraction snapshot that is already gone
+// counts as removed: containerd's unpacker aborts a failed layer twice (once
+// where it fails, once in its bottom half), and the second attempt would log
+// a "failed to cleanup extract-…: not found" error for every failed layer.
 func (w nsSnapshotter) Remove(ctx context.Context, key string) error {
-	return w.s.Remove(w.ns.ctx(ctx), key)
+	err := w.s.Remove(w.ns.ctx(ctx), key)
+	if errdefs.IsNotFound(err) && strings.HasPrefix(key, snapshots.UnpackKeyPrefix+"-") {
+		return nil
+	}
+	return err
 }
 
 func (w nsSnapshotter) Walk(ctx context.Context, fn snapshots.WalkFunc, filters ...string) error {

@@ -37,6 +37,25 @@ type Fault struct {
 	// disconnects.
 	Stall      *Stall
 	StallAfter int64
+	// CutAfter, if positive, ends a 200 or 206 answer after CutAfter body
+	// bytes by closing the connection: the client was promised more
+	// (Content-Length) than arrives, a short body. With Reset the
+	// connection is reset instead (TCP RST), at CutAfter bytes (0 too).
+	CutAfter int64
+	Reset    bool
+	// LengthDelta, if non-zero, announces Content-Length plus LengthDelta
+	// on a 200 GET answer: with a positive delta the connection closes
+	// after the real body, with a negative one the body is cut short of
+	// its digest.
+	LengthDelta int64
+	// RedirectTo, if set, answers 307 Temporary Redirect to RedirectTo (an
+	// origin, "http://127.0.0.1:PORT") followed by the request's path and
+	// query: a registry sending blob downloads to a CDN.
+	RedirectTo string
+	// redirectAuthenticated passes requests without credentials on to the
+	// registry (to be challenged), as a registry redirects only callers it
+	// let in.
+	redirectAuthenticated bool
 }
 
 // Stall blocks responses mid-body; see Fault.Stall and StallBlob.
@@ -182,6 +201,10 @@ func (fs *faultSet) wrap(next http.Handler) http.Handler {
 			}
 		}
 		switch {
+		case f.RedirectTo != "" && f.redirectAuthenticated && r.Header.Get("Authorization") == "":
+			next.ServeHTTP(w, r)
+		case f.RedirectTo != "":
+			redirect(w, r, f.RedirectTo)
 		case f.Status != 0:
 			for k, v := range f.Header {
 				w.Header()[k] = v
@@ -206,6 +229,10 @@ func (fs *faultSet) wrap(next http.Handler) http.Handler {
 				w.WriteHeader(rec.status)
 			}
 			_, _ = w.Write(body)
+		case f.LengthDelta != 0 && r.Method == http.MethodGet:
+			wrongLength(w, r, next, f.LengthDelta)
+		case f.CutAfter > 0 || f.Reset:
+			next.ServeHTTP(&cutWriter{ResponseWriter: w, after: f.CutAfter, reset: f.Reset}, r)
 		case f.Stall != nil:
 			next.ServeHTTP(&stallWriter{ResponseWriter: w, stall: f.Stall, after: f.StallAfter, ctx: r.Context()}, r)
 		default:

@@ -16,6 +16,8 @@ type Request struct {
 	Header http.Header
 	// Status is the response status, 0 while the request is in flight.
 	Status int
+	// Bytes is how many response body bytes were written (so far).
+	Bytes int64
 }
 
 // requestLog records every request, in arrival order.
@@ -32,7 +34,13 @@ func (l *requestLog) wrap(next http.Handler) http.Handler {
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(),
 		})
 		l.mu.Unlock()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, count: func(n int) {
+			l.mu.Lock()
+			if i < len(l.reqs) {
+				l.reqs[i].Bytes += int64(n)
+			}
+			l.mu.Unlock()
+		}}
 		defer func() {
 			status := sw.status
 			if status == 0 {
@@ -95,6 +103,18 @@ func (r *Registry) FetchedBlobs(repo string) []digest.Digest {
 	return out
 }
 
+// BytesServed returns the response body bytes sent for requests whose
+// path starts with prefix (e.g. "/v2/<repo>/blobs/"), "" for all.
+func (r *Registry) BytesServed(prefix string) int64 {
+	var n int64
+	for _, req := range r.Requests() {
+		if strings.HasPrefix(req.Path, prefix) {
+			n += req.Bytes
+		}
+	}
+	return n
+}
+
 // BlobPath returns the API path of a blob: "/v2/<repo>/blobs/<dgst>".
 func BlobPath(repo string, dgst digest.Digest) string {
 	return "/v2/" + repo + "/blobs/" + dgst.String()
@@ -106,10 +126,11 @@ func ManifestPath(repo, ref string) string {
 	return "/v2/" + repo + "/manifests/" + ref
 }
 
-// statusWriter remembers the response status.
+// statusWriter remembers the response status and counts body bytes.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	count  func(n int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -123,7 +144,9 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(p)
+	n, err := w.ResponseWriter.Write(p)
+	w.count(n)
+	return n, err
 }
 
 func (w *statusWriter) Flush() {

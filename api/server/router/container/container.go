@@ -5,7 +5,6 @@ package container
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/containerd/errdefs"
@@ -46,8 +45,8 @@ func (cr *containerRouter) create(ctx context.Context, w http.ResponseWriter, r 
 	var body struct {
 		Image string
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		return errdefs.ErrInvalidArgument.WithMessage("invalid JSON in request body: " + err.Error())
+	if err := httputils.ReadJSON(w, r, &body); err != nil {
+		return err
 	}
 	if body.Image == "" {
 		return errdefs.ErrInvalidArgument.WithMessage("config cannot be empty in order to create a container")

@@ -2,10 +2,8 @@ package system
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
-	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/registry"
 
 	"github.com/berth-dev/berth/api/server/httputils"
@@ -19,8 +17,8 @@ type AuthBackend interface {
 
 func (s *systemRouter) postAuth(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
 	var cfg registry.AuthConfig
-	if err := json.NewDecoder(r.Body).Decode(&cfg); err != nil {
-		return errdefs.ErrInvalidArgument.WithMessage("invalid JSON in request body: " + err.Error())
+	if err := httputils.ReadJSON(w, r, &cfg); err != nil {
+		return err
 	}
 	if err := s.auth.Login(ctx, &cfg); err != nil {
 		return err
