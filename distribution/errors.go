@@ -23,10 +23,7 @@ func TranslatePullError(err error, ref reference.Named) error {
 	if err == nil {
 		return nil
 	}
-	err = dedupeJoined(err)
-	if xerr := layer.ExplainXattrError(err); xerr != err {
-		return xerr
-	}
+	err = layer.ExplainXattrError(dedupeJoined(err))
 	if errors.Is(err, docker.ErrInvalidAuthorization) {
 		if strings.Contains(err.Error(), "no basic auth credentials") {
 			return err

@@ -130,9 +130,10 @@ func run(cfg *config.Config, reread func() (*config.Config, error)) error {
 	if err != nil {
 		return err
 	}
+	// The listeners are open already; as dockerd, say so after this line.
+	log.L.WithField("version", daemon.Version).Info("Daemon has completed initialization")
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- d.Serve() }()
-	log.L.WithField("version", daemon.Version).Info("Daemon has completed initialization")
 	notify(systemd.Ready)
 
 	for {

@@ -106,21 +106,24 @@ func (term *Terminal) shellCommand(args []string) string {
 // exit status.
 func (term *Terminal) waitExit(ctx context.Context, session string) (int, error) {
 	for {
-		out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status}").Output()
+		out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}").Output()
 		if err != nil {
 			return -1, fmt.Errorf("tmux display-message: %w", err)
 		}
-		dead, status, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-		if dead == "1" {
-			code, err := strconv.Atoi(status)
-			if err != nil {
-				return -1, fmt.Errorf("exit status %q", status)
+		fields := strings.SplitN(strings.TrimSpace(string(out)), "|", 3)
+		if len(fields) == 3 && fields[0] == "1" {
+			// tmux marks the pane dead a moment before it records the
+			// status: poll again until one of status or signal is there.
+			if code, err := strconv.Atoi(fields[1]); err == nil {
+				return code, nil
 			}
-			return code, nil
+			if sig, err := strconv.Atoi(fields[2]); err == nil {
+				return 128 + sig, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return -1, fmt.Errorf("still running after %v", term.cli.timeout())
+			return -1, fmt.Errorf("still running (or no exit status) after %v", term.cli.timeout())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
