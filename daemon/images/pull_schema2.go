@@ -58,6 +58,10 @@ func (p *schema2Pull) selectManifest(ctx context.Context) error {
 	if p.manifest, err = image.ReadManifest(ctx, provider, sel.Manifest); err != nil {
 		return err
 	}
+	// Refused before the config or any layer is fetched.
+	if err := image.CheckLayerCount(len(p.manifest.Layers)); err != nil {
+		return err
+	}
 	if p.config, err = image.ReadConfig(ctx, provider, p.manifest.Config); err != nil {
 		return err
 	}
