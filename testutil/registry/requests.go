@@ -16,6 +16,8 @@ type Request struct {
 	Header http.Header
 	// Status is the response status, 0 while the request is in flight.
 	Status int
+	// Bytes is the number of response body bytes written (so far).
+	Bytes int64
 }
 
 // requestLog records every request, in arrival order.
@@ -32,7 +34,13 @@ func (l *requestLog) wrap(next http.Handler) http.Handler {
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(),
 		})
 		l.mu.Unlock()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, count: func(n int) {
+			l.mu.Lock()
+			if i < len(l.reqs) {
+				l.reqs[i].Bytes += int64(n)
+			}
+			l.mu.Unlock()
+		}}
 		defer func() {
 			status := sw.status
 			if status == 0 {
@@ -95,6 +103,19 @@ func (r *Registry) FetchedBlobs(repo string) []digest.Digest {
 	return out
 }
 
+// BlobBytes returns how many body bytes the registry sent for GETs of
+// repo's blobs (since the last ResetRequests), partial responses included.
+func (r *Registry) BlobBytes(repo string) int64 {
+	prefix := "/v2/" + repo + "/blobs/"
+	var n int64
+	for _, req := range r.Requests() {
+		if req.Method == http.MethodGet && strings.HasPrefix(req.Path, prefix) {
+			n += req.Bytes
+		}
+	}
+	return n
+}
+
 // BlobPath returns the API path of a blob: "/v2/<repo>/blobs/<dgst>".
 func BlobPath(repo string, dgst digest.Digest) string {
 	return "/v2/" + repo + "/blobs/" + dgst.String()
@@ -106,10 +127,11 @@ func ManifestPath(repo, ref string) string {
 	return "/v2/" + repo + "/manifests/" + ref
 }
 
-// statusWriter remembers the response status.
+// statusWriter remembers the response status and counts body bytes.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	count  func(int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -123,7 +145,9 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(p)
+	n, err := w.ResponseWriter.Write(p)
+	w.count(n)
+	return n, err
 }
 
 func (w *statusWriter) Flush() {
