@@ -3,8 +3,8 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
