@@ -37,6 +37,7 @@ type layerProgress struct {
 	chainID digest.Digest // snapshot key once unpacked
 	present bool          // blob or snapshot there before the pull
 	phase   layerPhase
+	waited  bool                // "Waiting" sent (once per layer)
 	sent    jsonstream.Progress // last numbers sent, to skip repeats
 }
 
@@ -118,6 +119,19 @@ func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descripto
 			status = "Already exists"
 		}
 		_ = p.out.WriteMessage(jsonstream.Message{ID: lp.id, Status: status})
+	}
+}
+
+// waitingFor reports that the layer whose blob digest or chain ID is d waits
+// for another pull that is fetching or unpacking it.
+func (p *pullProgress) waitingFor(d digest.Digest) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, lp := range p.layers {
+		if (lp.desc.Digest == d || lp.chainID == d) && lp.phase < phaseComplete && !lp.waited {
+			lp.waited = true
+			p.send(lp, "Waiting", nil)
+		}
 	}
 }
 

@@ -52,6 +52,9 @@ type ImageService struct {
 	downloads *semaphore.Weighted
 	// unpacks caps concurrent layer applies across all pulls.
 	unpacks *semaphore.Weighted
+	// unpackLocks make concurrent pulls unpack (and fetch) each layer once
+	// (pull_unpack_lock.go).
+	unpackLocks *keyedLocks
 	// pruning is set while an image prune runs (one at a time).
 	pruning atomic.Bool
 }
@@ -77,6 +80,7 @@ func New(cfg Config) *ImageService {
 		env:         env,
 		downloads:   semaphore.NewWeighted(int64(n)),
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
+		unpackLocks: newKeyedLocks(),
 	}
 }
 
