@@ -134,6 +134,7 @@ func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform o
 		return err
 	}
 	s.recordPull(ctx, ref, res, old, replaced, out)
+	s.dropResumable(context.WithoutCancel(ctx), ref.String())
 	return nil
 }
 
