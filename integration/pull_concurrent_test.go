@@ -69,7 +69,11 @@ func TestConcurrentPullsUnpackOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp := pullStream(t, e.d, e.reg.Host()+"/"+repo, "latest")
+			resp, err := postPull(e.d, e.reg.Host()+"/"+repo, "latest")
+			if err != nil {
+				t.Errorf("pull %d: %v", i, err)
+				return
+			}
 			defer resp.Body.Close()
 			status[i] = resp.StatusCode
 			sc := bufio.NewScanner(resp.Body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,12 +58,22 @@ func hasBlobs(t *testing.T, d *berthd.Daemon, ds []digest.Digest) bool {
 	return true
 }
 
+// postPull starts POST /images/create for image:tag; unlike pullStream it
+// may run outside the test's goroutine.
+func postPull(d *berthd.Daemon, image, tag string) (*http.Response, error) {
+	q := url.Values{"fromImage": {image}, "tag": {tag}}
+	return d.HTTPClient().Post("http://berthd/v1.50/images/create?"+q.Encode(), "", nil)
+}
+
 // startPull starts a pull whose outcome the test does not wait for (the
 // daemon is killed under it).
 func startPull(t *testing.T, e *pullEnv, repo string) {
 	t.Helper()
 	go func() {
-		resp := pullStream(t, e.d, e.reg.Host()+"/"+repo, "latest")
+		resp, err := postPull(e.d, e.reg.Host()+"/"+repo, "latest")
+		if err != nil {
+			return // the daemon was killed
+		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}()
