@@ -120,10 +120,17 @@ func TestConcurrentPullsUnpackOnce(t *testing.T) {
 		if status[i] != http.StatusOK {
 			t.Errorf("pull %d: status %d", i, status[i])
 		}
+		last := ""
 		for _, m := range streams[i] {
 			if m.Error != nil {
 				t.Errorf("pull %d failed: %s", i, m.Error.Message)
 			}
+			if m.ID == held.Digest.Encoded()[:12] {
+				last = m.Status
+			}
+		}
+		if last != "Pull complete" {
+			t.Errorf("pull %d: the held-back layer's last line is %q, want Pull complete", i, last)
 		}
 	}
 	for _, d := range allDigests(built) {
