@@ -3,6 +3,8 @@ package distribution
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/containerd/v2/core/remotes/docker"
@@ -32,6 +34,26 @@ func TranslatePullError(err error, ref reference.Named) error {
 			"pull access denied for %s, repository does not exist or may require 'docker login'", reference.FamiliarName(ref)))
 	}
 	return registryapi.StatusError(err)
+}
+
+// rejectedManifest is containerd's resolver refusing a manifest over its
+// MaxManifestSize (remotes/docker/resolver.go), which it reports as a
+// not-found.
+var rejectedManifest = regexp.MustCompile(`rejecting (\d+) byte manifest for `)
+
+// RejectedManifestSize reports whether err is containerd's resolver refusing
+// a manifest for its size, and that size, so the pull can say "manifest too
+// large" instead of not found.
+func RejectedManifestSize(err error) (int64, bool) {
+	if err == nil || !errdefs.IsNotFound(err) {
+		return 0, false
+	}
+	m := rejectedManifest.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, false
+	}
+	n, perr := strconv.ParseInt(m[1], 10, 64)
+	return n, perr == nil
 }
 
 // PlatformNotFound is dockerd's error for an index with no manifest for p.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/containerd/containerd/v2/core/content"
@@ -152,5 +153,41 @@ func TestReadJSONDataLoss(t *testing.T) {
 	}
 	if _, err := ReadConfig(ctx, b.cs, ocispec.Descriptor{Digest: digest.FromString("none"), Size: 4}); !errdefs.IsNotFound(err) {
 		t.Fatalf("missing config: %v", err)
+	}
+}
+
+// TestLimits: indexes nest at most MaxIndexDepth deep, and oversized
+// manifests and configs are refused by their descriptor, before reading.
+func TestLimits(t *testing.T) {
+	ctx := context.Background()
+	b := newBlobs(t)
+	leaf := withPlatform(b.image("leaf", nil), "linux/amd64")
+	chain := func(depth int) ocispec.Descriptor {
+		d := leaf
+		for range depth {
+			d = b.index(d)
+		}
+		return d
+	}
+	amd64 := platforms.Only(platforms.MustParse("linux/amd64"))
+	if sel, err := SelectManifest(ctx, b.cs, chain(MaxIndexDepth), amd64); err != nil || sel.Manifest.Digest != leaf.Digest || len(sel.Path) != MaxIndexDepth {
+		t.Fatalf("%d levels: %v (path %d), %v", MaxIndexDepth, sel.Manifest.Digest, len(sel.Path), err)
+	}
+	if _, err := SelectManifest(ctx, b.cs, chain(MaxIndexDepth+1), amd64); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "index nesting too deep") {
+		t.Fatalf("%d levels: %v, want index nesting too deep", MaxIndexDepth+1, err)
+	}
+	huge := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("huge"), Size: MaxManifestSize + 1}
+	if _, err := ReadManifest(ctx, b.cs, huge); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "manifest too large") {
+		t.Fatalf("huge manifest: %v", err)
+	}
+	hugeConfig := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromString("c"), Size: MaxConfigSize + 1}
+	if _, err := ReadConfig(ctx, b.cs, hugeConfig); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "image config too large") {
+		t.Fatalf("huge config: %v", err)
+	}
+	if err := CheckLayerCount(MaxLayers); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckLayerCount(MaxLayers + 1); !errdefs.IsInvalidArgument(err) {
+		t.Fatalf("%d layers: %v", MaxLayers+1, err)
 	}
 }

@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/containerd/containerd/v2/core/content"
@@ -56,7 +57,7 @@ func SelectManifest(ctx context.Context, provider content.Provider, root ocispec
 	}
 	var found []candidate
 	err := WalkManifests(ctx, provider, root, declaredMatch, func(child ocispec.Descriptor, indexes []ocispec.Descriptor) error {
-		c := candidate{desc: child, platform: child.Platform, declared: child.Platform != nil, path: indexes, order: len(found)}
+		c := candidate{desc: child, platform: child.Platform, declared: child.Platform != nil, path: slices.Clone(indexes), order: len(found)}
 		if child.Platform == nil {
 			p, ok, err := configPlatform(ctx, provider, child)
 			if err != nil {
@@ -111,7 +112,7 @@ func configPlatform(ctx context.Context, provider content.Provider, desc ocispec
 		return ocispec.Platform{}, false, err
 	}
 	var p ocispec.Platform
-	if err := ReadJSON(ctx, provider, m.Config, &p); err != nil {
+	if err := ReadConfigInto(ctx, provider, m.Config, &p); err != nil {
 		if errdefs.IsDataLoss(err) {
 			return ocispec.Platform{}, false, nil
 		}

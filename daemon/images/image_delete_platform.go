@@ -68,12 +68,12 @@ func platformContent(list []*platformManifest, p ocispec.Platform) []digest.Dige
 	match := platforms.OnlyStrict(p)
 	var out []digest.Digest
 	for _, pm := range list {
-		if pm.Kind != imagetypes.ManifestKindImage || pm.Manifest == nil || !match.Match(pm.Platform) {
+		if pm.Kind != imagetypes.ManifestKindImage || pm.ConfigDesc.Digest == "" || !match.Match(pm.Platform) {
 			continue
 		}
 		out = append(out, pm.Desc.Digest)
 		for _, att := range list {
-			if att.Kind == imagetypes.ManifestKindAttestation && att.AttestationFor == pm.Desc.Digest && att.Manifest != nil {
+			if att.Kind == imagetypes.ManifestKindAttestation && att.AttestationFor == pm.Desc.Digest && att.ConfigDesc.Digest != "" {
 				out = append(out, att.Desc.Digest)
 			}
 		}

@@ -30,7 +30,10 @@ func (s *ImageService) ImageHistory(ctx context.Context, name string, platform *
 		}
 		return nil, errdefs.ErrNotFound.WithMessage("image with reference " + name + " was found but its content is not available locally")
 	}
-	cfg := v.best.Config
+	cfg, err := s.fullConfig(ctx, v.best)
+	if err != nil {
+		return nil, err
+	}
 
 	sizes := make([]int64, len(v.best.ChainIDs))
 	for i, id := range v.best.ChainIDs {

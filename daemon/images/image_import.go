@@ -58,7 +58,7 @@ func (s *ImageService) ImportImage(ctx context.Context, opts backend.ImportOptio
 	}
 	defer src.Close()
 
-	ctx, release, err := s.startPullLease(ctx, "import")
+	ctx, release, err := s.startOperationLease(ctx, "import")
 	if err != nil {
 		return "", err
 	}

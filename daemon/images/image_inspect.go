@@ -73,8 +73,12 @@ func (s *ImageService) ImageInspect(ctx context.Context, name string, opts backe
 	if opts.Identity {
 		resp.Identity = s.imageIdentity(ctx, img.Target)
 	}
-	if v.best != nil && v.best.Config != nil {
-		describeConfig(resp, v.best.Config)
+	cfg, err := s.fullConfig(ctx, v.best)
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		describeConfig(resp, cfg)
 	}
 	return resp, nil
 }

@@ -198,13 +198,17 @@ func loadMatcher(want []ocispec.Platform) platforms.MatchComparer {
 }
 
 // diffIDsByBlob maps each layer blob of pm to its diff ID.
-func diffIDsByBlob(pm *platformManifest) map[digest.Digest]digest.Digest {
+func (s *ImageService) diffIDsByBlob(ctx context.Context, pm *platformManifest) (map[digest.Digest]digest.Digest, error) {
 	out := map[digest.Digest]digest.Digest{}
-	if pm.Manifest == nil || pm.Config == nil {
-		return out
+	if pm.Config == nil {
+		return out, nil
+	}
+	m, err := image.ReadManifest(ctx, s.content, pm.Desc)
+	if err != nil {
+		return nil, err
 	}
 	var layers []ocispec.Descriptor
-	for _, l := range pm.Manifest.Layers {
+	for _, l := range m.Layers {
 		if c8dimages.IsLayerType(l.MediaType) {
 			layers = append(layers, l)
 		}
@@ -214,5 +218,5 @@ func diffIDsByBlob(pm *platformManifest) map[digest.Digest]digest.Digest {
 			out[l.Digest] = pm.Config.RootFS.DiffIDs[i]
 		}
 	}
-	return out
+	return out, nil
 }

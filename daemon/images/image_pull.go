@@ -17,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/distribution"
 	"github.com/berth-dev/berth/distribution/schema1"
+	"github.com/berth-dev/berth/image"
 )
 
 // The pull, top-down: this file holds the pipeline and the format
@@ -134,6 +135,7 @@ func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform o
 		return err
 	}
 	s.recordPull(ctx, ref, res, old, replaced, out)
+	s.dropResumable(context.WithoutCancel(ctx), ref.String())
 	return nil
 }
 
@@ -180,7 +182,15 @@ func (s *ImageService) resolvePull(ctx context.Context, ref reference.Named, pla
 			},
 		})
 	case err != nil:
+		if size, ok := distribution.RejectedManifestSize(err); ok {
+			return nil, image.ErrManifestTooLarge(ref.String(), size)
+		}
 		return nil, fmt.Errorf("failed to resolve reference %q: %w", ref.String(), err)
+	}
+	if desc.Size > image.MaxManifestSize {
+		return nil, image.ErrManifestTooLarge(ref.String(), desc.Size)
+	}
+	switch {
 	case schema1.IsSchema1(desc.MediaType):
 		return s.newSchema1Pull(schema1Pull{
 			ref: ref, platform: platform, out: out, resolver: resolver, name: name,

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/containerd/platforms"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	imagetypes "github.com/moby/moby/api/types/image"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -59,7 +58,7 @@ func TestAvailableFirst(t *testing.T) {
 		other.Architecture = "ppc64le"
 	}
 	image := func(p ocispec.Platform, available bool) *platformManifest {
-		return &platformManifest{Kind: imagetypes.ManifestKindImage, Platform: p, Available: available, Config: &dockerspec.DockerOCIImage{}}
+		return &platformManifest{Kind: imagetypes.ManifestKindImage, Platform: p, Available: available, Config: &configSummary{}}
 	}
 	m := availableFirst([]*platformManifest{image(host, false), image(other, true)})
 	if !m.Less(other, host) || m.Less(host, other) {

@@ -38,7 +38,11 @@ func (s *ImageService) unpackLoaded(ctx context.Context, loaded []loadedImage, o
 			done[pm.Desc.Digest] = true
 			var progress *loadProgress
 			if !opts.Quiet {
-				progress = &loadProgress{out: out, ids: diffIDsByBlob(pm), last: map[digest.Digest]sentProgress{}}
+				ids, err := s.diffIDsByBlob(ctx, pm)
+				if err != nil {
+					return err
+				}
+				progress = &loadProgress{out: out, ids: ids, last: map[digest.Digest]sentProgress{}}
 			}
 			if err := s.unpackManifest(ctx, li, pm, progress); err != nil {
 				return err

@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
@@ -25,9 +26,12 @@ type platformManifest struct {
 	Platform ocispec.Platform
 	// AttestationFor is the manifest an attestation describes.
 	AttestationFor digest.Digest
-	// Manifest and Config are nil when their blobs are not present.
-	Manifest *ocispec.Manifest
-	Config   *dockerspec.DockerOCIImage
+	// Config is what list and filters need of the image config (nil when
+	// the manifest or config is not present); the whole config is read
+	// only by what answers with it (see fullConfig).
+	Config *configSummary
+	// ConfigDesc is the config's descriptor (zero without manifest).
+	ConfigDesc ocispec.Descriptor
 	// Available is true when the manifest, its config and every layer are
 	// present.
 	Available bool
@@ -37,6 +41,32 @@ type platformManifest struct {
 	ChainIDs []digest.Digest
 	// Unpacked is the disk usage of its present snapshots (set by viewImage).
 	Unpacked int64
+}
+
+// configSummary is the part of an image config a listing keeps per image:
+// the rest (history, environment, commands…) is decoded and dropped.
+type configSummary struct {
+	Created *time.Time `json:"created,omitempty"`
+	ocispec.Platform
+	Config struct {
+		Labels map[string]string `json:"Labels,omitempty"`
+	} `json:"config"`
+	RootFS struct {
+		DiffIDs []digest.Digest `json:"diff_ids"`
+	} `json:"rootfs"`
+}
+
+// fullConfig reads the whole config of pm, for the endpoints that answer
+// with it (inspect, history); one at a time, never kept in a listing.
+func (s *ImageService) fullConfig(ctx context.Context, pm *platformManifest) (*dockerspec.DockerOCIImage, error) {
+	if pm == nil || pm.Config == nil {
+		return nil, nil
+	}
+	cfg, err := image.ReadConfig(ctx, s.content, pm.ConfigDesc)
+	if err != nil {
+		return nil, err
+	}
+	return &cfg, nil
 }
 
 // contentSize is the size of the manifest's present blobs.
@@ -99,16 +129,18 @@ func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descrip
 		}
 		return pm, nil
 	}
-	pm.Manifest = &m
+	pm.ConfigDesc = m.Config
 	pm.Blobs = append(pm.Blobs, desc)
 
 	available := true
-	if cfg, err := image.ReadConfig(ctx, s.content, m.Config); err == nil {
+	var cfg configSummary
+	if err := image.ReadConfigInto(ctx, s.content, m.Config, &cfg); err == nil {
 		pm.Config = &cfg
 		pm.Blobs = append(pm.Blobs, m.Config)
 	} else if errdefs.IsNotFound(err) {
 		available = false
-	} else if !errdefs.IsDataLoss(err) {
+	} else if !errdefs.IsDataLoss(err) && !errdefs.IsInvalidArgument(err) {
+		// Undecodable or over the size limit: described without config.
 		return nil, err
 	}
 	for _, l := range m.Layers {

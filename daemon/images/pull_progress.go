@@ -37,6 +37,7 @@ type layerProgress struct {
 	chainID digest.Digest // snapshot key once unpacked
 	present bool          // blob or snapshot there before the pull
 	phase   layerPhase
+	waited  bool                // "Waiting" sent (once per layer)
 	sent    jsonstream.Progress // last numbers sent, to skip repeats
 }
 
@@ -129,6 +130,19 @@ func layerStatus(id, status string, detail *jsonstream.Progress) jsonstream.Mess
 		detail = &jsonstream.Progress{}
 	}
 	return jsonstream.Message{ID: id, Status: status, Progress: detail}
+}
+
+// waitingFor reports that the layer whose blob digest or chain ID is d waits
+// for another pull that is fetching or unpacking it.
+func (p *pullProgress) waitingFor(d digest.Digest) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, lp := range p.layers {
+		if (lp.desc.Digest == d || lp.chainID == d) && lp.phase < phaseComplete && !lp.waited {
+			lp.waited = true
+			p.send(lp, "Waiting", nil)
+		}
+	}
 }
 
 // extractProgress is the applier's progress callback (embedded mode): the

@@ -68,6 +68,9 @@ func (p *schema1Pull) selectManifest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := image.CheckLayerCount(len(m.FSLayers)); err != nil {
+		return err
+	}
 	if got := m.Platform().OS; got != "" && got != p.platform.OS {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("cannot download image with operating system %q when requesting %q", got, p.platform.OS))
 	}

@@ -58,6 +58,14 @@ func (p *schema2Pull) selectManifest(ctx context.Context) error {
 	if p.manifest, err = image.ReadManifest(ctx, provider, sel.Manifest); err != nil {
 		return err
 	}
+	// Refused before the config or any layer is fetched.
+	if err := image.CheckLayerCount(len(p.manifest.Layers)); err != nil {
+		return err
+	}
+	if layer.IsMediaType(p.manifest.Config.MediaType) {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(
+			"invalid image manifest %s: its config has the layer media type %s", sel.Manifest.Digest, p.manifest.Config.MediaType))
+	}
 	if p.config, err = image.ReadConfig(ctx, provider, p.manifest.Config); err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ func (s *ImageService) newUnpacker(ctx context.Context, progress *pullProgress) 
 			ApplyOpts:               []diff.ApplyOpt{diff.WithProgress(progress.extractProgress)},
 		}),
 		unpack.WithUnpackLimiter(s.unpacks),
+		unpack.WithDuplicationSuppressor(pullLocks{locks: s.unpackLocks, progress: progress}),
 	)
 }
 
@@ -44,6 +45,7 @@ func (s *ImageService) unpack(ctx context.Context, name string, target ocispec.D
 	img := client.NewImageWithPlatform(s.client, c8dimages.Image{Name: name, Target: target}, platforms.Only(platform))
 	err := img.Unpack(ctx, s.snapshotter,
 		client.WithUnpackLimiter(s.unpacks),
+		client.WithUnpackDuplicationSuppressor(pullLocks{locks: s.unpackLocks, progress: progress}),
 		client.WithUnpackApplyOpts(diff.WithProgress(progress.extractProgress)))
 	if err != nil {
 		return fmt.Errorf("failed to unpack image on snapshotter %s: %w", s.snapshotter, err)

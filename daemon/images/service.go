@@ -79,6 +79,9 @@ type ImageService struct {
 	metrics     *metrics.Metrics
 	// unpacks caps concurrent layer applies across all pulls.
 	unpacks *semaphore.Weighted
+	// unpackLocks make concurrent pulls unpack (and fetch) each layer once
+	// (pull_unpack_lock.go).
+	unpackLocks *keyedLocks
 	// pruning is set while an image prune runs (one at a time).
 	pruning atomic.Bool
 }
@@ -110,6 +113,7 @@ func New(cfg Config) *ImageService {
 		events:      cfg.Events,
 		env:         env,
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
+		unpackLocks: newKeyedLocks(),
 	}
 	s.downloadLimit = newLimiter(n)
 	s.downloads = s.downloadLimit.Semaphore()

@@ -21,6 +21,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/distribution/registryapi"
+	"github.com/berth-dev/berth/image"
 )
 
 // ResolveAccept is an Accept header for resolving references that also
@@ -51,8 +52,8 @@ func FetchManifest(ctx context.Context, fetcher remotes.FetcherByDigest, desc oc
 	if !IsSchema1(desc.MediaType) {
 		return nil, invalid("media type %q is not a schema 1 manifest", desc.MediaType)
 	}
-	if desc.Size > MaxManifestSize {
-		return nil, invalid("schema 1 manifest %s is too large (%d bytes)", desc.Digest, desc.Size)
+	if err := image.CheckManifestSize(desc); err != nil {
+		return nil, err
 	}
 	rc, _, err := fetcher.FetchByDigest(ctx, desc.Digest, remotes.WithMediaType(desc.MediaType))
 	if err != nil {
@@ -88,7 +89,7 @@ func readManifest(r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > MaxManifestSize {
-		return nil, invalid("manifest exceeds %d bytes", MaxManifestSize)
+		return nil, image.ErrManifestTooLarge("the schema 1 manifest", int64(len(data)))
 	}
 	return data, nil
 }

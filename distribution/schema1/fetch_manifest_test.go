@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/elliptic"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/testutil/fixtures"
@@ -125,5 +126,31 @@ func TestResolveWithoutDigestHeader(t *testing.T) {
 	_, err = FetchManifestByRef(ctx, testHosts("mallory"), reg.ref("t"))
 	if err == nil {
 		t.Fatal("wrong credentials accepted")
+	}
+}
+
+// TestFetchManifestTooLarge: a schema 1 manifest over 4 MiB is refused as
+// "manifest too large", by its descriptor before any request, and by
+// reference after reading at most the limit.
+func TestFetchManifestTooLarge(t *testing.T) {
+	ctx := context.Background()
+	reg := registry.Start(t)
+	huge, err := fixtures.PaddedJSON(MediaTypeSignedManifest, map[string]string{"name": fixtures.PadMarker}, 5<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.ServeManifestStream("legacy/huge", huge.MediaType, huge.Size, huge.Digest, huge.Open, "1.0")
+	hosts := docker.ConfigureDefaultRegistries(docker.WithPlainHTTP(docker.MatchAllHosts))
+	resolver := docker.NewResolver(docker.ResolverOptions{Hosts: hosts, Headers: http.Header{"Accept": {ResolveAccept}}})
+	ref := reg.Host() + "/legacy/huge:1.0"
+
+	if _, err := FetchManifest(ctx, fetcherFor(t, resolver, ref), huge.Descriptor()); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "manifest too large") {
+		t.Errorf("FetchManifest: %v, want manifest too large", err)
+	}
+	if n := reg.Count(http.MethodGet, registry.ManifestPath("legacy/huge", huge.Digest.String())); n != 0 {
+		t.Errorf("the oversized manifest was requested %d times", n)
+	}
+	if _, err := FetchManifestByRef(ctx, hosts, ref); !errdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "manifest too large") {
+		t.Errorf("FetchManifestByRef: %v, want manifest too large", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/image"
 )
 
 // Schema 1 media types.
@@ -18,8 +20,9 @@ const (
 	MediaTypeManifest = "application/vnd.docker.distribution.manifest.v1+json"
 )
 
-// MaxManifestSize bounds the manifests FetchManifest reads (4 MiB).
-const MaxManifestSize = 4 << 20
+// MaxManifestSize bounds the manifests FetchManifest reads: the image
+// model's limit (4 MiB).
+const MaxManifestSize = image.MaxManifestSize
 
 // IsSchema1 reports whether mediaType is a schema 1 manifest media type.
 func IsSchema1(mediaType string) bool {

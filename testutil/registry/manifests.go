@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,20 +25,42 @@ import (
 // go through the registry's auth, fault injection and request log. Other
 // methods, and refs not in the table, reach the registry.
 func (r *Registry) ServeManifest(repo, mediaType string, body []byte, dgst digest.Digest, tags ...string) {
-	r.serveManifest(repo, rawManifest{mediaType: mediaType, body: body, digest: dgst}, tags)
+	r.serveManifest(repo, rawManifest{mediaType: mediaType, digest: dgst}, body, tags)
 }
 
 // ServeManifestWithoutDigest is ServeManifest for a registry that sends
 // neither Docker-Content-Digest nor Content-Length with a manifest (some old
 // ones did not): a client must GET the manifest to learn its digest.
 func (r *Registry) ServeManifestWithoutDigest(repo, mediaType string, body []byte, dgst digest.Digest, tags ...string) {
-	r.serveManifest(repo, rawManifest{mediaType: mediaType, body: body, digest: dgst, noDigest: true}, tags)
+	r.serveManifest(repo, rawManifest{mediaType: mediaType, digest: dgst, noDigest: true}, body, tags)
 }
 
-func (r *Registry) serveManifest(repo string, m rawManifest, tags []string) {
+func (r *Registry) serveManifest(repo string, m rawManifest, body []byte, tags []string) {
 	if m.digest == "" {
-		m.digest = digest.FromBytes(m.body)
+		m.digest = digest.FromBytes(body)
 	}
+	m.size = int64(len(body))
+	m.open = func() io.Reader { return bytes.NewReader(body) }
+	r.serveRaw(repo, m, tags...)
+}
+
+// ServeManifestStream is ServeManifest for a body made on demand by open
+// (size bytes, digest dgst), so a test can serve a huge manifest without
+// holding it.
+func (r *Registry) ServeManifestStream(repo, mediaType string, size int64, dgst digest.Digest, open func() io.Reader, tags ...string) {
+	r.serveRaw(repo, rawManifest{mediaType: mediaType, size: size, open: open, digest: dgst}, tags...)
+}
+
+// ServeBlob makes GET and HEAD /v2/<repo>/blobs/<dgst> answer a body made
+// on demand by open (size bytes), in front of the real registry: for
+// generated content too large to push.
+func (r *Registry) ServeBlob(repo string, size int64, dgst digest.Digest, open func() io.Reader) {
+	r.manifests.mu.Lock()
+	defer r.manifests.mu.Unlock()
+	r.manifests.m[repo+"/blobs@"+dgst.String()] = rawManifest{mediaType: "application/octet-stream", size: size, open: open, digest: dgst}
+}
+
+func (r *Registry) serveRaw(repo string, m rawManifest, tags ...string) {
 	dgst := m.digest
 	r.manifests.mu.Lock()
 	defer r.manifests.mu.Unlock()
@@ -48,7 +72,8 @@ func (r *Registry) serveManifest(repo string, m rawManifest, tags []string) {
 
 type rawManifest struct {
 	mediaType string
-	body      []byte
+	size      int64
+	open      func() io.Reader
 	digest    digest.Digest
 	noDigest  bool // send neither Docker-Content-Digest nor Content-Length
 }
@@ -66,13 +91,18 @@ func (t *manifestTable) serve(w http.ResponseWriter, req *http.Request, ac auth.
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		return false
 	}
+	var key string
 	repo, ref, ok := parseManifestPath(req.URL.Path)
-	if !ok {
-		return false
-	}
-	key := repo + ":" + ref
-	if strings.Contains(ref, ":") {
+	switch {
+	case ok && strings.Contains(ref, ":"):
 		key = repo + "@" + ref
+	case ok:
+		key = repo + ":" + ref
+	default:
+		if repo, ref, ok = parseBlobPath(req.URL.Path); !ok {
+			return false
+		}
+		key = repo + "/blobs@" + ref
 	}
 	t.mu.Lock()
 	m, ok := t.m[key]
@@ -86,13 +116,13 @@ func (t *manifestTable) serve(w http.ResponseWriter, req *http.Request, ac auth.
 	}
 	w.Header().Set("Content-Type", m.mediaType)
 	if !m.noDigest {
-		w.Header().Set("Content-Length", strconv.Itoa(len(m.body)))
+		w.Header().Set("Content-Length", strconv.FormatInt(m.size, 10))
 		w.Header().Set("Docker-Content-Digest", m.digest.String())
 		w.Header().Set("Etag", `"`+m.digest.String()+`"`)
 	}
 	w.WriteHeader(http.StatusOK)
 	if req.Method == http.MethodGet {
-		_, _ = w.Write(m.body)
+		_, _ = io.Copy(w, m.open())
 	}
 	return true
 }
@@ -119,6 +149,20 @@ func authorize(w http.ResponseWriter, req *http.Request, ac auth.AccessControlle
 		"code": "UNAUTHORIZED", "message": "authentication required",
 	}}})
 	return false
+}
+
+// parseBlobPath splits "/v2/<repo>/blobs/<digest>".
+func parseBlobPath(p string) (repo, dgst string, ok bool) {
+	rest, ok := strings.CutPrefix(p, "/v2/")
+	if !ok {
+		return "", "", false
+	}
+	i := strings.LastIndex(rest, "/blobs/")
+	if i <= 0 {
+		return "", "", false
+	}
+	repo, dgst = rest[:i], rest[i+len("/blobs/"):]
+	return repo, dgst, strings.HasPrefix(dgst, "sha256:")
 }
 
 // parseManifestPath splits "/v2/<repo>/manifests/<ref>".
