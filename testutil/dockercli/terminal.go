@@ -67,12 +67,13 @@ func (term *Terminal) Run(args ...string) Screen {
 	defer cancel()
 	term.n++
 	session := "docker" + strconv.Itoa(term.n)
+	exitFile := filepath.Join(filepath.Dir(term.socket), session+".exit")
 	if out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
 		"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
-		term.shellCommand(args)).CombinedOutput(); err != nil {
+		term.shellCommand(args, exitFile)).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
-	code, err := term.waitExit(ctx, session)
+	code, err := term.waitExit(ctx, session, exitFile)
 	if err != nil {
 		screen, _ := term.capture(context.Background(), session)
 		t.Fatalf("docker %s in a terminal: %v; screen:\n%s", strings.Join(args, " "), err, screen)
@@ -86,9 +87,10 @@ func (term *Terminal) Run(args ...string) Screen {
 }
 
 // shellCommand is the command tmux runs: docker with exactly the CLI's
-// environment (no variables of the test process or of tmux leak in).
-func (term *Terminal) shellCommand(args []string) string {
-	parts := []string{"exec", "env", "-i"}
+// environment (no variables of the test process or of tmux leak in), then
+// its exit status written to exitFile.
+func (term *Terminal) shellCommand(args []string, exitFile string) string {
+	parts := []string{"env", "-i"}
 	for _, kv := range append(term.cli.environ(), "TERM=xterm-256color") {
 		if strings.HasPrefix(kv, "TMUX") {
 			continue
@@ -99,31 +101,32 @@ func (term *Terminal) shellCommand(args []string) string {
 	for _, a := range args {
 		parts = append(parts, shellQuote(a))
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, " ") + "; echo $? > " + shellQuote(exitFile)
 }
 
 // waitExit polls until the window's command has exited and returns its
-// exit status.
-func (term *Terminal) waitExit(ctx context.Context, session string) (int, error) {
+// exit status, which the shell wrote to exitFile (tmux's own pane status is
+// not always set when the pane is marked dead).
+func (term *Terminal) waitExit(ctx context.Context, session, exitFile string) (int, error) {
 	for {
-		out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}").Output()
-		if err != nil {
-			return -1, fmt.Errorf("tmux display-message: %w", err)
-		}
-		fields := strings.SplitN(strings.TrimSpace(string(out)), "|", 3)
-		if len(fields) == 3 && fields[0] == "1" {
-			// tmux marks the pane dead a moment before it records the
-			// status: poll again until one of status or signal is there.
-			if code, err := strconv.Atoi(fields[1]); err == nil {
-				return code, nil
+		if b, err := os.ReadFile(exitFile); err == nil && strings.HasSuffix(string(b), "\n") {
+			code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				return -1, fmt.Errorf("exit status %q", b)
 			}
-			if sig, err := strconv.Atoi(fields[2]); err == nil {
-				return 128 + sig, nil
+			// The pane closes its output once the shell has exited.
+			for ctx.Err() == nil {
+				out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead}").Output()
+				if err != nil || strings.TrimSpace(string(out)) == "1" {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
+			return code, nil
 		}
 		select {
 		case <-ctx.Done():
-			return -1, fmt.Errorf("still running (or no exit status) after %v", term.cli.timeout())
+			return -1, fmt.Errorf("still running after %v", term.cli.timeout())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
