@@ -68,10 +68,19 @@ func (term *Terminal) Run(args ...string) Screen {
 	term.n++
 	session := "docker" + strconv.Itoa(term.n)
 	exitFile := filepath.Join(filepath.Dir(term.socket), session+".exit")
-	if out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
-		"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
-		term.shellCommand(args, exitFile)).CombinedOutput(); err != nil {
-		t.Fatalf("tmux new-session: %v: %s", err, out)
+	// A tmux server starting while others start may exit at once ("server
+	// exited unexpectedly"): try again, a few times.
+	for attempt := 1; ; attempt++ {
+		out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
+			"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
+			term.shellCommand(args, exitFile)).CombinedOutput()
+		if err == nil {
+			break
+		}
+		if attempt == 5 || !strings.Contains(string(out), "server exited unexpectedly") {
+			t.Fatalf("tmux new-session: %v: %s", err, out)
+		}
+		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
 	}
 	code, err := term.waitExit(ctx, session, exitFile)
 	if err != nil {
