@@ -56,6 +56,9 @@ type Config struct {
 	// BlobRate limits each blob download to this many bytes per second
 	// (0: unlimited).
 	BlobRate int64
+	// UploadRate limits each blob upload request body to this many bytes
+	// per second (0: unlimited).
+	UploadRate int64
 }
 
 // Option adjusts a Config; see Start.
@@ -162,7 +165,7 @@ func New(cfg Config) (reg *Registry, err error) {
 		return nil, err
 	}
 	r.server = &http.Server{
-		Handler:           r.requests.wrap(throttle(cfg.BlobRate, r.faults.wrap(http.HandlerFunc(r.route)))),
+		Handler:           r.requests.wrap(throttle(cfg.BlobRate, cfg.UploadRate, r.faults.wrap(http.HandlerFunc(r.route)))),
 		ReadHeaderTimeout: 30 * time.Second,
 	}
 	go func() { r.serveErr <- r.server.Serve(ln) }()
