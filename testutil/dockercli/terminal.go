@@ -111,7 +111,8 @@ func (term *Terminal) waitExit(ctx context.Context, session string) (int, error)
 			return -1, fmt.Errorf("tmux display-message: %w", err)
 		}
 		dead, status, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-		if dead == "1" {
+		// tmux may mark the pane dead a moment before it has the status.
+		if dead == "1" && status != "" {
 			code, err := strconv.Atoi(status)
 			if err != nil {
 				return -1, fmt.Errorf("exit status %q", status)
