@@ -70,6 +70,12 @@ func WithAddr(addr string) Option { return func(c *Config) { c.Addr = addr } }
 // WithStorageDir stores content on disk under dir instead of in memory.
 func WithStorageDir(dir string) Option { return func(c *Config) { c.RootDir = dir } }
 
+// WithBlobRates limits each blob download and each blob upload to these
+// many bytes per second (0: unlimited).
+func WithBlobRates(download, upload int64) Option {
+	return func(c *Config) { c.BlobRate, c.UploadRate = download, upload }
+}
+
 // WithBasicAuth requires HTTP basic auth with the given credentials.
 func WithBasicAuth(user, password string) Option {
 	return func(c *Config) {
