@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: a local registry with sample images, a berthd on a temporary
-# data root, and the real docker CLI pulling through it. Everything started
-# here is stopped on exit, including Ctrl-C. Works offline.
+# data root, and the real docker CLI pulling, saving, loading, importing and
+# pushing through it. Everything started here is stopped on exit, including
+# Ctrl-C. Works offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/bin}
@@ -20,6 +21,11 @@ trap 'exit 130' INT TERM
 
 if [ "$(id -u)" != 0 ]; then
 	echo "make demo needs root: berthd mounts overlayfs for the unpacked layers" >&2
+	exit 1
+fi
+
+if ! command -v docker >/dev/null 2>&1; then
+	echo "make demo needs the docker CLI: apt-get install docker.io (or make deps)" >&2
 	exit 1
 fi
 
