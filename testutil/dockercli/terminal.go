@@ -36,6 +36,7 @@ func (s Screen) String() string { return strings.Join(s.Lines, "\n") }
 type Terminal struct {
 	cli           *CLI
 	width, height int
+	dir           string
 	socket, conf  string
 	n             int
 }
@@ -48,7 +49,7 @@ func (c *CLI) Terminal(width, height int) *Terminal {
 		c.t.Skip("tmux is not installed")
 	}
 	dir := c.t.TempDir()
-	term := &Terminal{cli: c, width: width, height: height, socket: filepath.Join(dir, "tmux.sock"), conf: filepath.Join(dir, "tmux.conf")}
+	term := &Terminal{cli: c, width: width, height: height, dir: dir, socket: filepath.Join(dir, "tmux.sock"), conf: filepath.Join(dir, "tmux.conf")}
 	// Windows stay after their command exits, so the last screen and the
 	// exit status can be read.
 	if err := os.WriteFile(term.conf, []byte("set-option -g remain-on-exit on\n"), 0o644); err != nil {
@@ -67,12 +68,13 @@ func (term *Terminal) Run(args ...string) Screen {
 	defer cancel()
 	term.n++
 	session := "docker" + strconv.Itoa(term.n)
+	status := filepath.Join(term.dir, session+".status")
 	if out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
 		"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
-		term.shellCommand(args)).CombinedOutput(); err != nil {
+		term.shellCommand(args, status)).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
-	code, err := term.waitExit(ctx, session)
+	code, err := term.waitExit(ctx, session, status)
 	if err != nil {
 		screen, _ := term.capture(context.Background(), session)
 		t.Fatalf("docker %s in a terminal: %v; screen:\n%s", strings.Join(args, " "), err, screen)
@@ -86,9 +88,10 @@ func (term *Terminal) Run(args ...string) Screen {
 }
 
 // shellCommand is the command tmux runs: docker with exactly the CLI's
-// environment (no variables of the test process or of tmux leak in).
-func (term *Terminal) shellCommand(args []string) string {
-	parts := []string{"exec", "env", "-i"}
+// environment (no variables of the test process or of tmux leak in), then
+// its exit status written to the file status.
+func (term *Terminal) shellCommand(args []string, status string) string {
+	parts := []string{"env", "-i"}
 	for _, kv := range append(term.cli.environ(), "TERM=xterm-256color") {
 		if strings.HasPrefix(kv, "TMUX") {
 			continue
@@ -99,25 +102,31 @@ func (term *Terminal) shellCommand(args []string) string {
 	for _, a := range args {
 		parts = append(parts, shellQuote(a))
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, " ") + "; echo $? >" + shellQuote(status+".tmp") + " && mv " + shellQuote(status+".tmp") + " " + shellQuote(status)
 }
 
-// waitExit polls until the window's command has exited and returns its
-// exit status.
-func (term *Terminal) waitExit(ctx context.Context, session string) (int, error) {
+// waitExit polls until the command has exited and tmux has read all its
+// output (the pane is dead), and returns the exit status. The status comes
+// from the file the shell writes, not from tmux: tmux 3.3 may show a pane as
+// dead without ever knowing its status.
+func (term *Terminal) waitExit(ctx context.Context, session, status string) (int, error) {
+	code := -1
 	for {
-		out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status}").Output()
-		if err != nil {
-			return -1, fmt.Errorf("tmux display-message: %w", err)
-		}
-		dead, status, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-		// tmux may mark the pane dead a moment before it has the status.
-		if dead == "1" && status != "" {
-			code, err := strconv.Atoi(status)
-			if err != nil {
-				return -1, fmt.Errorf("exit status %q", status)
+		if code < 0 {
+			if b, err := os.ReadFile(status); err == nil {
+				if code, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil || code < 0 {
+					return -1, fmt.Errorf("exit status %q", b)
+				}
 			}
-			return code, nil
+		}
+		if code >= 0 {
+			out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead}").Output()
+			if err != nil {
+				return -1, fmt.Errorf("tmux display-message: %w", err)
+			}
+			if strings.TrimSpace(string(out)) == "1" {
+				return code, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
