@@ -1,7 +1,6 @@
 package integrationcli
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,15 +8,12 @@ import (
 	"github.com/berth-dev/berth/testutil/dockercli"
 )
 
-// TestUnsupportedCommands: commit and build get a clear "not supported"
-// instead of a 404.
+// TestUnsupportedCommands get a clear "not supported" instead of a 404.
 func TestUnsupportedCommands(t *testing.T) {
 	d := berthd.Start(t)
 	cli := dockercli.New(t, d.Host())
-	buildContext := filepath.Dir(writeFile(t, "Dockerfile", []byte("FROM scratch\n")))
 	for _, args := range [][]string{
 		{"commit", "c1", "img:1"},
-		{"build", "-t", "img:1", buildContext},
 	} {
 		res := cli.Run(args...)
 		if res.ExitCode == 0 || !strings.Contains(res.Stderr, "is not supported by berthd yet") {

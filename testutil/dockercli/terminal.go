@@ -36,7 +36,6 @@ func (s Screen) String() string { return strings.Join(s.Lines, "\n") }
 type Terminal struct {
 	cli           *CLI
 	width, height int
-	dir           string
 	socket, conf  string
 	n             int
 }
@@ -49,7 +48,7 @@ func (c *CLI) Terminal(width, height int) *Terminal {
 		c.t.Skip("tmux is not installed")
 	}
 	dir := c.t.TempDir()
-	term := &Terminal{cli: c, width: width, height: height, dir: dir, socket: filepath.Join(dir, "tmux.sock"), conf: filepath.Join(dir, "tmux.conf")}
+	term := &Terminal{cli: c, width: width, height: height, socket: filepath.Join(dir, "tmux.sock"), conf: filepath.Join(dir, "tmux.conf")}
 	// Windows stay after their command exits, so the last screen and the
 	// exit status can be read.
 	if err := os.WriteFile(term.conf, []byte("set-option -g remain-on-exit on\n"), 0o644); err != nil {
@@ -68,13 +67,22 @@ func (term *Terminal) Run(args ...string) Screen {
 	defer cancel()
 	term.n++
 	session := "docker" + strconv.Itoa(term.n)
-	status := filepath.Join(term.dir, session+".status")
-	if out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
-		"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
-		term.shellCommand(args, status)).CombinedOutput(); err != nil {
-		t.Fatalf("tmux new-session: %v: %s", err, out)
+	exitFile := filepath.Join(filepath.Dir(term.socket), session+".exit")
+	// A tmux server starting while others start may exit at once ("server
+	// exited unexpectedly"): try again, a few times.
+	for attempt := 1; ; attempt++ {
+		out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
+			"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
+			term.shellCommand(args, exitFile)).CombinedOutput()
+		if err == nil {
+			break
+		}
+		if attempt == 5 || !strings.Contains(string(out), "server exited unexpectedly") {
+			t.Fatalf("tmux new-session: %v: %s", err, out)
+		}
+		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
 	}
-	code, err := term.waitExit(ctx, session, status)
+	code, err := term.waitExit(ctx, session, exitFile)
 	if err != nil {
 		screen, _ := term.capture(context.Background(), session)
 		t.Fatalf("docker %s in a terminal: %v; screen:\n%s", strings.Join(args, " "), err, screen)
@@ -89,8 +97,8 @@ func (term *Terminal) Run(args ...string) Screen {
 
 // shellCommand is the command tmux runs: docker with exactly the CLI's
 // environment (no variables of the test process or of tmux leak in), then
-// its exit status written to the file status.
-func (term *Terminal) shellCommand(args []string, status string) string {
+// its exit status written to exitFile.
+func (term *Terminal) shellCommand(args []string, exitFile string) string {
 	parts := []string{"env", "-i"}
 	for _, kv := range append(term.cli.environ(), "TERM=xterm-256color") {
 		if strings.HasPrefix(kv, "TMUX") {
@@ -102,31 +110,28 @@ func (term *Terminal) shellCommand(args []string, status string) string {
 	for _, a := range args {
 		parts = append(parts, shellQuote(a))
 	}
-	return strings.Join(parts, " ") + "; echo $? >" + shellQuote(status+".tmp") + " && mv " + shellQuote(status+".tmp") + " " + shellQuote(status)
+	return strings.Join(parts, " ") + "; echo $? > " + shellQuote(exitFile)
 }
 
-// waitExit polls until the command has exited and tmux has read all its
-// output (the pane is dead), and returns the exit status. The status comes
-// from the file the shell writes, not from tmux: tmux 3.3 may show a pane as
-// dead without ever knowing its status.
-func (term *Terminal) waitExit(ctx context.Context, session, status string) (int, error) {
-	code := -1
+// waitExit polls until the window's command has exited and returns its
+// exit status, which the shell wrote to exitFile (tmux's own pane status is
+// not always set when the pane is marked dead).
+func (term *Terminal) waitExit(ctx context.Context, session, exitFile string) (int, error) {
 	for {
-		if code < 0 {
-			if b, err := os.ReadFile(status); err == nil {
-				if code, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil || code < 0 {
-					return -1, fmt.Errorf("exit status %q", b)
-				}
-			}
-		}
-		if code >= 0 {
-			out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead}").Output()
+		if b, err := os.ReadFile(exitFile); err == nil && strings.HasSuffix(string(b), "\n") {
+			code, err := strconv.Atoi(strings.TrimSpace(string(b)))
 			if err != nil {
-				return -1, fmt.Errorf("tmux display-message: %w", err)
+				return -1, fmt.Errorf("exit status %q", b)
 			}
-			if strings.TrimSpace(string(out)) == "1" {
-				return code, nil
+			// The pane closes its output once the shell has exited.
+			for ctx.Err() == nil {
+				out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead}").Output()
+				if err != nil || strings.TrimSpace(string(out)) == "1" {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
+			return code, nil
 		}
 		select {
 		case <-ctx.Done():
