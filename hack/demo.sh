@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: a local registry with sample images, a berthd on a temporary
-# data root, and the real docker CLI pulling through it. Everything started
-# here is stopped on exit, including Ctrl-C. Works offline.
+# data root, and the real docker CLI pulling, saving, loading, importing and
+# pushing through it. Everything started here is stopped on exit, including
+# Ctrl-C. Works offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/bin}
@@ -20,6 +21,11 @@ trap 'exit 130' INT TERM
 
 if [ "$(id -u)" != 0 ]; then
 	echo "make demo needs root: berthd mounts overlayfs for the unpacked layers" >&2
+	exit 1
+fi
+
+if ! command -v docker >/dev/null 2>&1; then
+	echo "make demo needs the docker CLI: apt-get install docker.io (or make deps)" >&2
 	exit 1
 fi
 
@@ -58,5 +64,36 @@ run docker pull --platform linux/arm64 "$REGISTRY/demo/multi:latest"
 run docker images
 run docker image inspect --format '{{.Id}} {{.Os}}/{{.Architecture}} layers={{len .RootFS.Layers}} cmd={{.Config.Cmd}}' "$REGISTRY/demo/hello:latest"
 run docker image history "$REGISTRY/demo/hello:latest"
+
+echo
+echo "==> save and load: an image out to a tar file and back in"
+run docker save -o "$WORK/big.tar" "$REGISTRY/demo/big:latest"
+run docker rmi "$REGISTRY/demo/big:latest"
+run docker load -i "$WORK/big.tar"
+run docker images
+
+echo
+echo "==> import: a root filesystem tarball becomes an image"
+mkdir -p "$WORK/rootfs/bin"
+printf '#!/bin/sh\necho "Hello from an imported image!"\n' >"$WORK/rootfs/bin/hello"
+chmod 755 "$WORK/rootfs/bin/hello"
+head -c $((16 << 20)) /dev/urandom >"$WORK/rootfs/data.bin"
+run tar -C "$WORK/rootfs" -cf "$WORK/rootfs.tar" .
+run docker import --change 'CMD ["/bin/hello"]' --message "imported by make demo" "$WORK/rootfs.tar" "$REGISTRY/demo/imported:v1"
+run docker image inspect --format 'cmd={{.Config.Cmd}} comment={{.Comment}} layers={{len .RootFS.Layers}}' "$REGISTRY/demo/imported:v1"
+
+echo
+echo "==> push: images back to the registry under new names"
+# The imported layer is new to the registry: it is uploaded, rate-limited
+# like downloads, so in a terminal its bar moves. The loaded image's layers
+# are in the registry already (demo/big): they are mounted, not uploaded.
+run docker push "$REGISTRY/demo/imported:v1"
+run docker tag "$REGISTRY/demo/big:latest" "$REGISTRY/demo/big-copy:v1"
+run docker push "$REGISTRY/demo/big-copy:v1"
+
+echo
+echo "==> disk usage"
+run docker system df
+run docker system df -v
 echo
 echo "==> demo finished; stopping berthd and the registry"

@@ -5,9 +5,9 @@
 //	demo/big:latest    5 gzip layers (~36 MiB) of generated content
 //	demo/multi:latest  manifest list: linux/amd64, linux/arm64, linux/arm/v7
 //
-// Blob downloads are limited to -rate bytes per second each (default
-// 8 MiB/s), so that on loopback the pull of demo/big takes a few seconds
-// and its progress bars visibly move.
+// Blob downloads and uploads are limited to -rate bytes per second each
+// (default 8 MiB/s), so that on loopback a pull or push of demo/big takes a
+// few seconds and its progress bars visibly move.
 //
 // Once the images are pushed it prints one line "REGISTRY=127.0.0.1:PORT"
 // on stdout and serves until SIGINT or SIGTERM. It needs no network beyond
@@ -30,7 +30,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (default: random port on 127.0.0.1)")
-	rate := flag.Int64("rate", 8<<20, "bytes per second per blob download (0: unlimited)")
+	rate := flag.Int64("rate", 8<<20, "bytes per second per blob download or upload (0: unlimited)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("demo-registry: ")
@@ -41,15 +41,13 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	reg, err := registry.New(registry.Config{Addr: *addr, BlobRate: *rate, RootDir: dir})
-	if err != nil {
+	if err := seed(dir); err != nil {
+		_ = os.RemoveAll(dir)
 		log.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	err = pushSamples(ctx, reg.Host())
-	cancel()
+	// The samples are in dir; serve them with the rate limits.
+	reg, err := registry.New(registry.Config{Addr: *addr, BlobRate: *rate, UploadRate: *rate, RootDir: dir})
 	if err != nil {
-		_ = reg.Close()
 		_ = os.RemoveAll(dir)
 		log.Fatal(err)
 	}
@@ -63,6 +61,22 @@ func main() {
 	if err := reg.Close(); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// seed pushes the samples into a registry on dir without rate limits, and
+// stops it.
+func seed(dir string) error {
+	reg, err := registry.New(registry.Config{RootDir: dir})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = pushSamples(ctx, reg.Host())
+	if cerr := reg.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func pushSamples(ctx context.Context, host string) error {

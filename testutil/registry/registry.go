@@ -56,6 +56,9 @@ type Config struct {
 	// BlobRate limits each blob download to this many bytes per second
 	// (0: unlimited).
 	BlobRate int64
+	// UploadRate limits each blob upload request body to this many bytes
+	// per second (0: unlimited).
+	UploadRate int64
 }
 
 // Option adjusts a Config; see Start.
@@ -66,6 +69,12 @@ func WithAddr(addr string) Option { return func(c *Config) { c.Addr = addr } }
 
 // WithStorageDir stores content on disk under dir instead of in memory.
 func WithStorageDir(dir string) Option { return func(c *Config) { c.RootDir = dir } }
+
+// WithBlobRates limits each blob download and each blob upload to these
+// many bytes per second (0: unlimited).
+func WithBlobRates(download, upload int64) Option {
+	return func(c *Config) { c.BlobRate, c.UploadRate = download, upload }
+}
 
 // WithBasicAuth requires HTTP basic auth with the given credentials.
 func WithBasicAuth(user, password string) Option {
@@ -162,7 +171,7 @@ func New(cfg Config) (reg *Registry, err error) {
 		return nil, err
 	}
 	r.server = &http.Server{
-		Handler:           r.requests.wrap(throttle(cfg.BlobRate, r.faults.wrap(http.HandlerFunc(r.route)))),
+		Handler:           r.requests.wrap(throttle(cfg.BlobRate, cfg.UploadRate, r.faults.wrap(http.HandlerFunc(r.route)))),
 		ReadHeaderTimeout: 30 * time.Second,
 	}
 	go func() { r.serveErr <- r.server.Serve(ln) }()

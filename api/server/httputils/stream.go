@@ -1,6 +1,7 @@
 package httputils
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -48,6 +49,14 @@ func NewJSONStream(w http.ResponseWriter, opts ...StreamOption) *JSONStream {
 		o(s)
 	}
 	return s
+}
+
+// NewProgressStream is NewJSONStream for a route that streams progress
+// (pull, push, load, import): clients of an API version before 1.52 also get
+// the rendered "progress" string, as dockerd's stream formatter sent it on
+// every progress stream.
+func NewProgressStream(ctx context.Context, w http.ResponseWriter) *JSONStream {
+	return NewJSONStream(w, WithProgressString(ProgressStringFor(VersionFromContext(ctx))))
 }
 
 // Started reports whether any message was written.

@@ -58,5 +58,5 @@ func (cr *containerRouter) create(ctx context.Context, w http.ResponseWriter, r 
 	if err := cr.backend.ImageForContainer(ctx, body.Image, platform); err != nil {
 		return err
 	}
-	return errdefs.ErrNotImplemented.WithMessage("containers are not supported by berthd yet: it is an image daemon (pull, images, rmi, tag, inspect, history, prune, events)")
+	return errdefs.ErrNotImplemented.WithMessage("containers are not supported by berthd yet: it is an image daemon (pull, push, images, rmi, tag, inspect, history, prune, save, load, import, events)")
 }

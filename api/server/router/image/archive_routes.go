@@ -45,7 +45,7 @@ func (ir *imageRouter) postImagesLoad(ctx context.Context, w http.ResponseWriter
 		return err
 	}
 	opts := backend.LoadOptions{Quiet: httputils.BoolValue(r, "quiet"), Platforms: list}
-	stream := httputils.NewJSONStream(w)
+	stream := httputils.NewProgressStream(ctx, w)
 	if err := ir.backend.LoadImage(ctx, r.Body, opts, stream); err != nil {
 		if !stream.Started() {
 			// Read what the client still sends, so it gets the answer

@@ -18,7 +18,7 @@ func (ir *imageRouter) postImagesImport(ctx context.Context, w http.ResponseWrit
 	if err != nil {
 		return err
 	}
-	stream := httputils.NewJSONStream(w)
+	stream := httputils.NewProgressStream(ctx, w)
 	id, err := ir.backend.ImportImage(ctx, backend.ImportOptions{
 		Source:   r.Form.Get("fromSrc"),
 		Body:     r.Body,

@@ -36,7 +36,7 @@ func (ir *imageRouter) postImagesCreate(ctx context.Context, w http.ResponseWrit
 		Auth:        httputils.DecodeAuth(r.Header.Get("X-Registry-Auth")),
 		MetaHeaders: metaHeaders(r.Header),
 	}
-	stream := httputils.NewJSONStream(w, httputils.WithProgressString(httputils.ProgressStringFor(httputils.VersionFromContext(ctx))))
+	stream := httputils.NewProgressStream(ctx, w)
 	if err := ir.backend.PullImage(ctx, opts, stream); err != nil {
 		if !stream.Started() {
 			return err
@@ -181,7 +181,7 @@ func (ir *imageRouter) postImagesPush(ctx context.Context, w http.ResponseWriter
 		}
 		opts.Platform = platform
 	}
-	stream := httputils.NewJSONStream(w)
+	stream := httputils.NewProgressStream(ctx, w)
 	if err := ir.backend.PushImage(ctx, opts, stream); err != nil {
 		if !stream.Started() {
 			return err
