@@ -1,4 +1,6 @@
-package layer
+// Package gunzip decompresses gzip layer blobs with the fastest decoder the
+// machine has (igzip, unpigz, in-process), falling back without failing.
+package gunzip
 
 import (
 	"bytes"
@@ -22,8 +24,8 @@ var gunzipCommands = []struct{ name, disableEnv string }{
 	{"unpigz", "CONTAINERD_DISABLE_PIGZ"}, // Debian: pigz
 }
 
-// InProcessGunzip names the decoder of last resort (klauspost/compress).
-const InProcessGunzip = "in-process"
+// InProcess names the decoder of last resort (klauspost/compress).
+const InProcess = "in-process"
 
 // Gunzip decompresses gzip layers with the fastest decoder at hand: igzip,
 // then unpigz (run as child processes, `-d -c`), then klauspost's in-process
@@ -31,30 +33,30 @@ const InProcessGunzip = "in-process"
 // next one re-reads the source from the start, skips what was delivered
 // already, and carries on, so the reader sees one uninterrupted stream. Only
 // the in-process decoder's error (a stream that really is broken) reaches
-// the reader. The decoders are found once, when the Gunzip is made.
+// the reader. The decoders are found once, when the Gunzip is made (New).
 type Gunzip struct {
 	cmds []string // absolute paths, fastest first
 	log  *log.Entry
 }
 
-// GunzipOpt configures NewGunzip.
-type GunzipOpt func(*Gunzip)
+// Opt configures New.
+type Opt func(*Gunzip)
 
-// WithGunzipCommands replaces the decoders looked up on PATH with these
+// WithCommands replaces the decoders looked up on PATH with these
 // paths, tried in order (each is run as `path -d -c`); none leaves only the
 // in-process decoder.
-func WithGunzipCommands(paths ...string) GunzipOpt {
+func WithCommands(paths ...string) Opt {
 	return func(g *Gunzip) { g.cmds = paths }
 }
 
-// WithGunzipLogger sets where fallbacks are logged (default: log.L).
-func WithGunzipLogger(l *log.Entry) GunzipOpt {
+// WithLogger sets where fallbacks are logged (default: log.L).
+func WithLogger(l *log.Entry) Opt {
 	return func(g *Gunzip) { g.log = l }
 }
 
-// NewGunzip finds the decoders on PATH (igzip, unpigz; each skipped when its
+// New finds the decoders on PATH (igzip, unpigz; each skipped when its
 // CONTAINERD_DISABLE_* variable is true) unless told which to use.
-func NewGunzip(opts ...GunzipOpt) *Gunzip {
+func New(opts ...Opt) *Gunzip {
 	g := &Gunzip{log: log.L}
 	for _, c := range gunzipCommands {
 		if disabled(c.disableEnv) {
@@ -76,10 +78,10 @@ func disabled(env string) bool {
 }
 
 // Decoder names the decoder tried first: the command's base name or
-// InProcessGunzip.
+// InProcess.
 func (g *Gunzip) Decoder() string {
 	if len(g.cmds) == 0 {
-		return InProcessGunzip
+		return InProcess
 	}
 	return filepath.Base(g.cmds[0])
 }

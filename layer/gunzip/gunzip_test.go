@@ -1,4 +1,4 @@
-package layer
+package gunzip
 
 import (
 	"bytes"
@@ -72,34 +72,34 @@ func TestGunzipPrefersIgzipThenUnpigz(t *testing.T) {
 	t.Setenv("PATH", dir)
 	t.Setenv("CONTAINERD_DISABLE_IGZIP", "")
 	t.Setenv("CONTAINERD_DISABLE_PIGZ", "")
-	if got := NewGunzip().Decoder(); got != "igzip" {
+	if got := New().Decoder(); got != "igzip" {
 		t.Errorf("decoder with igzip and unpigz on PATH = %q, want igzip", got)
 	}
 	t.Setenv("CONTAINERD_DISABLE_IGZIP", "1")
-	if got := NewGunzip().Decoder(); got != "unpigz" {
+	if got := New().Decoder(); got != "unpigz" {
 		t.Errorf("decoder with igzip disabled = %q, want unpigz", got)
 	}
 	t.Setenv("CONTAINERD_DISABLE_PIGZ", "true")
-	if got := NewGunzip().Decoder(); got != InProcessGunzip {
-		t.Errorf("decoder with both disabled = %q, want %s", got, InProcessGunzip)
+	if got := New().Decoder(); got != InProcess {
+		t.Errorf("decoder with both disabled = %q, want %s", got, InProcess)
 	}
 	t.Setenv("CONTAINERD_DISABLE_IGZIP", "")
 	t.Setenv("CONTAINERD_DISABLE_PIGZ", "")
 	t.Setenv("PATH", t.TempDir())
-	if got := NewGunzip().Decoder(); got != InProcessGunzip {
-		t.Errorf("decoder with an empty PATH = %q, want %s", got, InProcessGunzip)
+	if got := New().Decoder(); got != InProcess {
+		t.Errorf("decoder with an empty PATH = %q, want %s", got, InProcess)
 	}
 }
 
 func TestGunzipEachDecoderDecodes(t *testing.T) {
 	plain, gz := gzData(t)
-	for _, name := range []string{"igzip", "unpigz", InProcessGunzip} {
+	for _, name := range []string{"igzip", "unpigz", InProcess} {
 		t.Run(name, func(t *testing.T) {
 			var cmds []string
-			if name != InProcessGunzip {
+			if name != InProcess {
 				cmds = []string{needCommand(t, name)}
 			}
-			out, opens, err := gunzipAll(t, NewGunzip(WithGunzipCommands(cmds...)), gz)
+			out, opens, err := gunzipAll(t, New(WithCommands(cmds...)), gz)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestGunzipEachDecoderDecodes(t *testing.T) {
 func TestGunzipMissingBinaryFallsBack(t *testing.T) {
 	plain, gz := gzData(t)
 	missing := filepath.Join(t.TempDir(), "igzip")
-	g := NewGunzip(WithGunzipCommands(missing, needCommand(t, "unpigz")))
+	g := New(WithCommands(missing, needCommand(t, "unpigz")))
 	out, opens, err := gunzipAll(t, g, gz)
 	if err != nil {
 		t.Fatalf("pull-side read failed although unpigz works: %v", err)
@@ -153,7 +153,7 @@ func TestGunzipMidStreamFailureContinuesSeamlessly(t *testing.T) {
 		"twice":           {[]string{failingDecoder(t, igzip, 2<<20), failingDecoder(t, igzip, 1<<20)}, 3},
 	} {
 		t.Run(name, func(t *testing.T) {
-			out, opens, err := gunzipAll(t, NewGunzip(WithGunzipCommands(tc.cmds...)), gz)
+			out, opens, err := gunzipAll(t, New(WithCommands(tc.cmds...)), gz)
 			if err != nil {
 				t.Fatalf("read failed although a later decoder works: %v", err)
 			}
@@ -179,7 +179,7 @@ func TestGunzipBrokenStreamFailsWithEveryDecoder(t *testing.T) {
 		}
 	}
 	for name, data := range map[string][]byte{"truncated": truncated, "bad checksum": corrupt} {
-		out, opens, err := gunzipAll(t, NewGunzip(WithGunzipCommands(cmds...)), data)
+		out, opens, err := gunzipAll(t, New(WithCommands(cmds...)), data)
 		if err == nil {
 			t.Errorf("%s: read %d bytes without an error", name, len(out))
 		}
@@ -187,7 +187,7 @@ func TestGunzipBrokenStreamFailsWithEveryDecoder(t *testing.T) {
 			t.Errorf("%s: source opened %d times, want every decoder (%d) to have tried", name, opens, len(cmds)+1)
 		}
 	}
-	if _, err := NewGunzip(WithGunzipCommands()).Reader(context.Background(), opener([]byte("not gzip"), new(int))); err == nil {
+	if _, err := New(WithCommands()).Reader(context.Background(), opener([]byte("not gzip"), new(int))); err == nil {
 		t.Error("in-process decoder accepted a stream that is not gzip")
 	}
 }
