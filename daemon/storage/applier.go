@@ -67,7 +67,9 @@ func (a applier) Apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 	prog.at(0)
 	defer prog.done()
 	dr, err := a.gunzip.Reader(ctx, func() (io.ReadCloser, error) {
-		return io.NopCloser(&countingReader{r: content.NewReader(ra), onRead: prog.at}), nil
+		// Not content.NewReader: it may hand out one shared file offset,
+		// and a replacement decoder must read the blob from the start.
+		return io.NopCloser(&countingReader{r: io.NewSectionReader(ra, 0, ra.Size()), onRead: prog.at}), nil
 	})
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("failed to decompress %s: %w", desc.Digest, err)
