@@ -26,14 +26,17 @@ build:
 # Tools the tests need that Go modules cannot provide: the docker CLI,
 # containerd for the remote-mode tests, bzip2 to write the bzip2 archives
 # the import tests load, skopeo to write and read the archives of the
-# save/load tests, tmux for the tests that read the CLI's screen. Installed
-# only when missing.
+# save/load tests, tmux for the tests that read the CLI's screen, igzip
+# (isal) and unpigz (pigz), the fast gzip decoders pulls use when present.
+# Installed only when missing.
 deps:
 	@command -v docker >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io; }
 	@command -v containerd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd; }
 	@command -v bzip2 >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bzip2; }
 	@command -v skopeo >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq skopeo; }
 	@command -v tmux >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; }
+	@command -v unpigz >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pigz; }
+	@command -v igzip >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq isal; }
 
 # Fails when vendor/ is out of sync with go.mod ("inconsistent vendoring")
 # or misses a package: builds use vendor/ only, with no module proxy.

@@ -47,10 +47,20 @@ func port(u *url.URL) string {
 	return ""
 }
 
-// updateClient makes a registry host's HTTP client berth's: the redirect
+// updateClient makes a registry host's HTTP client berth's: a shared connection
+// pool (share: no hosts.toml or certs directory for the host), the redirect
 // policy above and the fault-tolerant transport.
-func (r *Registries) updateClient(c *http.Client) error {
-	c.CheckRedirect = checkRedirect
-	c.Transport = NewTransport(c.Transport, r.cfg.TransportOptions...)
-	return nil
+func (r *Registries) updateClient(share bool) func(*http.Client) error {
+	pool := r.transports.updateClient(share)
+	return func(c *http.Client) error {
+		// The connection pool first (it swaps in a shared *http.Transport),
+		// then the wrappers: credentials stay home on redirects, blob
+		// bodies resume.
+		if err := pool(c); err != nil {
+			return err
+		}
+		c.CheckRedirect = checkRedirect
+		c.Transport = NewTransport(c.Transport, r.cfg.TransportOptions...)
+		return nil
+	}
 }

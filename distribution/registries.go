@@ -52,6 +52,9 @@ type Registries struct {
 	// live holds the insecure registries and mirrors, which Reconfigure
 	// swaps while pulls run (see reload.go); read it through current.
 	live atomic.Pointer[settings]
+	// transports are shared by the pulls of hosts with default settings
+	// (httpclient.go).
+	transports sharedTransports
 }
 
 // New returns a Registries for cfg.
@@ -96,10 +99,11 @@ func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docke
 	return func(host string) ([]docker.RegistryHost, error) {
 		cfgHost := configHost(auth, host)
 		creds := credentials(auth, cfgHost)
+		dir, _ := r.hostDir(host)
 		opts := config.HostOptions{
 			Credentials:  creds,
 			HostDir:      r.hostDir,
-			UpdateClient: r.updateClient,
+			UpdateClient: r.updateClient(dir == ""),
 		}
 		if live.isInsecure(host) {
 			// Try HTTPS without verification first, then fall back to HTTP.

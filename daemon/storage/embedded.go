@@ -18,6 +18,8 @@ import (
 	"github.com/containerd/containerd/v2/plugins/diff/walking"
 	"github.com/containerd/errdefs"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth-dev/berth/layer/gunzip"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -40,8 +42,8 @@ type embedded struct {
 	snapshotters map[string]snapshots.Snapshotter // the raw ones, closed on close
 }
 
-// diffService pairs the walking differ with the filesystem applier, like
-// containerd's "walking" diff plugin.
+// diffService pairs the walking differ with berth's applier (see
+// applier.go), like containerd's "walking" diff plugin.
 type diffService struct {
 	diff.Comparer
 	diff.Applier
@@ -101,7 +103,11 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 	for name := range sns {
 		clientSnapshotters[name] = nsSnapshotter{ns: ns, s: mdb.Snapshotter(name)}
 	}
-	differ := diffService{Comparer: walking.NewWalkingDiff(mcs), Applier: apply.NewFileSystemApplier(mcs)}
+	gz := gunzip.New(gunzip.WithLogger(logger))
+	differ := diffService{
+		Comparer: walking.NewWalkingDiff(mcs),
+		Applier:  newApplier(mcs, gz, apply.NewFileSystemApplier(mcs)),
+	}
 
 	c, err := client.New("",
 		client.WithDefaultNamespace(opts.Namespace),
@@ -129,7 +135,7 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 
 	emb.gc.start()
 	logger.WithField("root", root).WithField("snapshotter", effective).
-		WithField("namespace", opts.Namespace).Info("embedded containerd storage ready")
+		WithField("namespace", opts.Namespace).WithField("gunzip", gz.Decoder()).Info("embedded containerd storage ready")
 	return &Storage{
 		client:      c,
 		namespace:   opts.Namespace,

@@ -12,6 +12,19 @@
 // In both modes the client's default namespace applies to calls whose context
 // carries no namespace, image and lease deletes honour the synchronous-delete
 // options, and Snapshotter() names a snapshotter that exists.
+//
+// Durability rule: once a pull has returned, a crash must not leave a
+// half-written image visible. An image is visible through its record in the
+// metadata database, which refers to committed snapshots and stored blobs;
+// bbolt syncs every transaction, so what a record refers to must be on disk
+// before the record is. Blobs are: the content store fsyncs each one before
+// committing it. Snapshots are: the embedded applier (applier.go) calls
+// syncfs(2) once when a layer has been applied, before the unpacker commits
+// the snapshot — one flush per layer instead of an fsync per file, and no
+// more is needed, since nothing is written into a snapshot after it is
+// committed. A crash before that leaves at most an active (uncommitted)
+// snapshot or an ingest, which the next pull replaces and the GC removes.
+// In remote mode containerd's own settings decide.
 package storage
 
 import (

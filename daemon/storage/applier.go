@@ -1,0 +1,192 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/diff"
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/mount"
+	"github.com/containerd/containerd/v2/pkg/archive"
+	"github.com/containerd/containerd/v2/pkg/archive/compression"
+	"github.com/containerd/log"
+	"github.com/moby/sys/userns"
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/layer/gunzip"
+)
+
+// applier is the embedded stack's diff applier. gzip layers (nearly all of
+// them) are decompressed by gunzip.Gunzip — igzip, unpigz or in-process, with
+// a fallback that never fails the apply — and untarred with containerd's
+// archive.Apply, straight into the overlay upperdir as containerd's own
+// applier does. Everything else (zstd, plain tar, stream processors) goes to
+// containerd's filesystem applier. Either way the filesystem is synced once
+// when the layer is applied, before the snapshot can be committed (see the
+// durability rule in the package doc).
+type applier struct {
+	store    content.Provider
+	gunzip   *gunzip.Gunzip
+	fallback diff.Applier
+}
+
+func newApplier(store content.Provider, gz *gunzip.Gunzip, fallback diff.Applier) applier {
+	return applier{store: store, gunzip: gz, fallback: fallback}
+}
+
+func (a applier) Apply(ctx context.Context, desc ocispec.Descriptor, mounts []mount.Mount, opts ...diff.ApplyOpt) (ocispec.Descriptor, error) {
+	var config diff.ApplyConfig
+	for _, o := range opts {
+		if err := o(ctx, desc, &config); err != nil {
+			return ocispec.Descriptor{}, fmt.Errorf("failed to apply config opt: %w", err)
+		}
+	}
+	if c, err := images.DiffCompression(ctx, desc.MediaType); err != nil || c != "gzip" || len(config.ProcessorPayloads) > 0 {
+		return a.fallback.Apply(ctx, desc, mounts, append(opts, diff.WithSyncFs(true))...)
+	}
+	ra, err := a.store.ReaderAt(ctx, desc)
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("failed to get reader from content store: %w", err)
+	}
+	defer ra.Close()
+	if compression.DetectCompression(head(ra)) != compression.Gzip {
+		// Labelled gzip, stored as something else: containerd's applier
+		// sorts it out (or fails as it would).
+		return a.fallback.Apply(ctx, desc, mounts, append(opts, diff.WithSyncFs(true))...)
+	}
+
+	start := time.Now()
+	prog := &progress{report: config.Progress}
+	prog.at(0)
+	defer prog.done()
+	dr, err := a.gunzip.Reader(ctx, func() (io.ReadCloser, error) {
+		// Not content.NewReader: it may hand out one shared file offset,
+		// and a replacement decoder must read the blob from the start.
+		return io.NopCloser(&countingReader{r: io.NewSectionReader(ra, 0, ra.Size()), onRead: prog.at}), nil
+	})
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("failed to decompress %s: %w", desc.Digest, err)
+	}
+	defer dr.Close()
+
+	digester := digest.Canonical.Digester()
+	tarStream := &countingReader{r: io.TeeReader(dr, digester.Hash())}
+	if err := applyTar(ctx, mounts, tarStream); err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	// The digest covers the whole stream, trailing bytes included.
+	if _, err := io.Copy(io.Discard, tarStream); err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	log.G(ctx).WithFields(log.Fields{
+		"d": time.Since(start), "digest": desc.Digest, "size": desc.Size, "decoder": a.gunzip.Decoder(),
+	}).Debug("diff applied")
+	return ocispec.Descriptor{
+		MediaType: ocispec.MediaTypeImageLayer,
+		Size:      tarStream.n,
+		Digest:    digester.Digest(),
+	}, nil
+}
+
+// head reads the first bytes of a blob, for compression.DetectCompression.
+func head(ra content.ReaderAt) []byte {
+	b := make([]byte, 10)
+	n, _ := ra.ReadAt(b, 0)
+	return b[:n]
+}
+
+// applyTar untars r onto the snapshot mounts and syncs the filesystem. An
+// overlay snapshot with parents is written into its upperdir directly (the
+// parents resolve inherited directory attributes), whiteouts converted to
+// overlay's; anything else is mounted and applied to.
+func applyTar(ctx context.Context, mounts []mount.Mount, r io.Reader) error {
+	if len(mounts) == 1 && mounts[0].Type == "overlay" && !userns.RunningInUserNS() {
+		if upper, lowers := overlayDirs(mounts[0].Options); upper != "" {
+			opts := []archive.ApplyOpt{archive.WithConvertWhiteout(archive.OverlayConvertWhiteout)}
+			if len(lowers) > 0 {
+				opts = append(opts, archive.WithParents(lowers))
+			}
+			if _, err := archive.Apply(ctx, upper, r, opts...); err != nil {
+				return err
+			}
+			return syncFs(upper)
+		}
+	}
+	// The first layer of an overlay image (a bind mount), any native
+	// snapshot, or overlay in a user namespace.
+	return mount.WithTempMount(ctx, mounts, func(root string) error {
+		if _, err := archive.Apply(ctx, root, r); err != nil {
+			return err
+		}
+		return syncFs(root)
+	})
+}
+
+// overlayDirs reads upperdir and lowerdir from overlay mount options.
+func overlayDirs(options []string) (upper string, lowers []string) {
+	for _, o := range options {
+		if v, ok := strings.CutPrefix(o, "upperdir="); ok {
+			upper = v
+		} else if v, ok := strings.CutPrefix(o, "lowerdir="); ok {
+			lowers = strings.Split(v, ":")
+		}
+	}
+	return upper, lowers
+}
+
+// syncFs flushes the filesystem holding path: one syncfs(2) per applied
+// layer instead of an fsync per file.
+func syncFs(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("failed to open %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return fmt.Errorf("failed to syncfs for %s: %w", path, err)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	onRead func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.onRead != nil {
+		c.onRead(c.n)
+	}
+	return n, err
+}
+
+// progress reports compressed bytes consumed to diff.WithProgress, never
+// going backwards when a decoder is replaced and the blob is re-read.
+type progress struct {
+	report func(int64)
+	max    int64
+}
+
+func (p *progress) at(n int64) {
+	if p.report == nil || n < p.max || n == p.max && n > 0 {
+		return
+	}
+	p.max = n
+	p.report(n)
+}
+
+func (p *progress) done() {
+	if p.report != nil {
+		p.report(p.max)
+	}
+}

@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/containerd/containerd/v2/pkg/archive"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth-dev/berth/layer/gunzip"
+)
+
+// layersEnv lists gzip layer files (space-separated) for the usr-like
+// benchmarks: make-usr-layers.sh writes them.
+const layersEnv = "BERTH_BENCH_LAYERS"
+
+// usrLayers reads the files named in BERTH_BENCH_LAYERS.
+func usrLayers(b *testing.B) [][]byte {
+	b.Helper()
+	paths := strings.Fields(os.Getenv(layersEnv))
+	if len(paths) == 0 {
+		b.Skipf("%s names no gzip layers (hack/bench/make-usr-layers.sh makes some)", layersEnv)
+	}
+	var out [][]byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// BenchmarkFloor measures, on this machine, what a pull of the layers in
+// BERTH_BENCH_LAYERS cannot beat: gzip decoding with each decoder (MB/s of
+// output), sha256 of the compressed blobs, and untar (containerd's
+// archive.Apply) of the decompressed tars onto the data root's filesystem,
+// with and without the one syncfs the durability rule asks for.
+func BenchmarkFloor(b *testing.B) {
+	layers := usrLayers(b)
+	var tars [][]byte
+	var gzSize, tarSize int64
+	for _, l := range layers {
+		out, err := gunzipWith(nil, l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tars = append(tars, out)
+		gzSize += int64(len(l))
+		tarSize += int64(len(out))
+	}
+	b.Logf("%d layers: %d MB gzip, %d MB tar", len(layers), gzSize>>20, tarSize>>20)
+
+	decoders := map[string][]string{gunzip.InProcess: nil}
+	for _, name := range []string{"igzip", "unpigz"} {
+		if p, err := exec.LookPath(name); err == nil {
+			decoders[name] = []string{p}
+		}
+	}
+	for name, cmds := range decoders {
+		b.Run("gunzip="+name, func(b *testing.B) {
+			b.SetBytes(tarSize)
+			for i := 0; i < b.N; i++ {
+				for _, l := range layers {
+					if _, err := gunzipWith(cmds, l, io.Discard); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+	b.Run("sha256", func(b *testing.B) {
+		b.SetBytes(gzSize)
+		for i := 0; i < b.N; i++ {
+			for _, l := range layers {
+				sha256.Sum256(l)
+			}
+		}
+	})
+	for _, sync := range []bool{false, true} {
+		name := "untar"
+		if sync {
+			name = "untar+syncfs"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(tarSize)
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dir := benchDir(b)
+				b.StartTimer()
+				for j, t := range tars {
+					d := filepath.Join(dir, strings.Repeat("l", j+1))
+					if err := os.Mkdir(d, 0o755); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := archive.Apply(context.Background(), d, bytes.NewReader(t)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if sync {
+					syncfs(b, dir)
+				}
+				b.StopTimer()
+				syncfs(b, dir) // not timed without: write-back must not spill into the next round
+				os.RemoveAll(dir)
+				syncfs(b, filepath.Dir(dir))
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// gunzipWith decodes gz with the decoders cmds (nil: in-process) into w,
+// or returns the output when w is nil.
+func gunzipWith(cmds []string, gz []byte, w ...io.Writer) ([]byte, error) {
+	r, err := gunzip.New(gunzip.WithCommands(cmds...)).Reader(context.Background(), func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(gz)), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if len(w) > 0 {
+		_, err := io.Copy(w[0], r)
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+// benchDir makes a directory under BERTH_BENCH_ROOT (make bench's loop
+// mount), or under the test's temporary directory.
+func benchDir(b *testing.B) string {
+	b.Helper()
+	root := os.Getenv(rootEnv)
+	if root == "" {
+		root = b.TempDir()
+	}
+	dir, err := os.MkdirTemp(root, "floor")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+func syncfs(b *testing.B, path string) {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		b.Fatal(err)
+	}
+}

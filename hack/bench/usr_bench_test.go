@@ -1,0 +1,149 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/testutil/berthd"
+	"github.com/berth-dev/berth/testutil/dockercli"
+	"github.com/berth-dev/berth/testutil/fixtures"
+	"github.com/berth-dev/berth/testutil/registry"
+)
+
+// profileEnv names a file for a CPU profile of berthd during the first
+// pull of BenchmarkPullLayers (taken from --debug's /debug/pprof).
+const profileEnv = "BERTH_BENCH_PROFILE"
+
+// BenchmarkPullLayers pulls an image made of the gzip layers in
+// BERTH_BENCH_LAYERS (a usr-like image) and reports MB/s of compressed
+// data, berthd's CPU seconds and its children's (igzip/unpigz) per pull.
+func BenchmarkPullLayers(b *testing.B) {
+	layers := usrLayers(b)
+	reg := registry.Start(b)
+	ctx := context.Background()
+	push := fixtures.NewClient(reg.Host())
+	var descs []ocispec.Descriptor
+	var diffIDs []digest.Digest
+	var total int64
+	for _, l := range layers {
+		d, err := push.PushBlob(ctx, "bench/usr", l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tar, err := gunzipWith(nil, l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		diffIDs = append(diffIDs, digest.FromBytes(tar))
+		descs = append(descs, ocispec.Descriptor{MediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", Digest: d, Size: int64(len(l))})
+		total += int64(len(l))
+	}
+	cfg, _ := json.Marshal(ocispec.Image{
+		Platform: ocispec.Platform{OS: "linux", Architecture: runtime.GOARCH},
+		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: diffIDs},
+	})
+	cfgDigest, err := push.PushBlob(ctx, "bench/usr", cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mf, _ := json.Marshal(map[string]any{
+		"schemaVersion": 2,
+		"mediaType":     "application/vnd.docker.distribution.manifest.v2+json",
+		"config":        ocispec.Descriptor{MediaType: "application/vnd.docker.container.image.v1+json", Digest: cfgDigest, Size: int64(len(cfg))},
+		"layers":        descs,
+	})
+	if _, err := push.PushManifest(ctx, "bench/usr", "latest", "application/vnd.docker.distribution.manifest.v2+json", mf); err != nil {
+		b.Fatal(err)
+	}
+
+	args := []string{"--debug"}
+	if root := os.Getenv(rootEnv); root != "" {
+		dir, err := os.MkdirTemp(root, "data")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { os.RemoveAll(dir) })
+		args = append(args, "--data-root", dir)
+	}
+	d := berthd.Start(b, args...)
+	cli := dockercli.New(b, d.Host())
+	ref := reg.Host() + "/bench/usr:latest"
+	b.SetBytes(total)
+	var cpu, childCPU time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var prof chan error
+		if out := os.Getenv(profileEnv); out != "" && i == 0 {
+			prof = make(chan error, 1)
+			go func() { prof <- cpuProfile(d.Socket(), out, 20*time.Second) }()
+			time.Sleep(200 * time.Millisecond)
+		}
+		u0, c0 := procCPU(b, d.PID())
+		cli.MustRun("pull", "-q", ref)
+		u1, c1 := procCPU(b, d.PID())
+		cpu += u1 - u0
+		childCPU += c1 - c0
+		b.StopTimer()
+		if prof != nil {
+			if err := <-prof; err != nil {
+				b.Error(err)
+			}
+		}
+		cli.MustRun("rmi", ref)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "berthd-cpu-s/op")
+	b.ReportMetric(childCPU.Seconds()/float64(b.N), "decoder-cpu-s/op")
+	b.ReportMetric(float64(peakRSS(b, d.PID()))/(1<<20), "peak-RSS-MiB")
+}
+
+// cpuProfile saves seconds of berthd's CPU profile, read over its socket.
+func cpuProfile(socket, out string, d time.Duration) error {
+	c := http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+	}}}
+	resp, err := c.Get(fmt.Sprintf("http://berthd/debug/pprof/profile?seconds=%d", int(d.Seconds())))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
+
+// procCPU returns pid's own CPU time (user+system) and that of its
+// waited-for children, from /proc/pid/stat.
+func procCPU(b *testing.B, pid int) (self, children time.Duration) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	tick := func(i int) time.Duration { // fields 14.. of stat, counted from 3
+		v, _ := strconv.ParseInt(f[i-3], 10, 64)
+		return time.Duration(v) * time.Second / 100
+	}
+	return tick(14) + tick(15), tick(16) + tick(17)
+}
