@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/snapshots"
@@ -14,10 +13,6 @@ import (
 
 	"github.com/berth-dev/berth/api/types/backend"
 )
-
-// progressInterval is how often layer progress is sampled and sent: each
-// layer gets at most one update per interval, so a pull never floods.
-const progressInterval = 100 * time.Millisecond
 
 // layerPhase is how far a layer has come, in the order a user sees it.
 type layerPhase int
@@ -59,8 +54,7 @@ type pullProgress struct {
 	// layers were known.
 	events layerEvents
 
-	stop chan struct{}
-	done chan struct{}
+	ticks sampler
 }
 
 func newPullProgress(out backend.ProgressWriter, store content.Store, sn snapshots.Snapshotter) *pullProgress {
@@ -70,15 +64,6 @@ func newPullProgress(out backend.ProgressWriter, store content.Store, sn snapsho
 		snapshotter: sn,
 		extracted:   map[digest.Digest]int64{},
 	}
-}
-
-// shortID is the layer ID the CLI shows.
-func shortID(d digest.Digest) string {
-	enc := d.Encoded()
-	if len(enc) > 12 {
-		return enc[:12]
-	}
-	return enc
 }
 
 // track records the layers about to be fetched (chainIDs parallel to
@@ -121,16 +106,6 @@ func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descripto
 	}
 }
 
-// layerStatus is one layer line. Like dockerd, every layer line carries a
-// progressDetail object, "{}" when there are no numbers: the CLI keeps a
-// layer on its own line, updated in place, only while its messages have one.
-func layerStatus(id, status string, detail *jsonstream.Progress) jsonstream.Message {
-	if detail == nil {
-		detail = &jsonstream.Progress{}
-	}
-	return jsonstream.Message{ID: id, Status: status, Progress: detail}
-}
-
 // extractProgress is the applier's progress callback (embedded mode): the
 // compressed bytes of desc read so far.
 func (p *pullProgress) extractProgress(desc ocispec.Descriptor, n int64) {
@@ -141,32 +116,13 @@ func (p *pullProgress) extractProgress(desc ocispec.Descriptor, n int64) {
 
 // start samples progress every interval until finish.
 func (p *pullProgress) start(ctx context.Context) {
-	p.stop = make(chan struct{})
-	p.done = make(chan struct{})
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(progressInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				p.sample(ctx)
-			}
-		}
-	}()
+	p.ticks.start(ctx, p.sample)
 }
 
 // finish stops sampling. On success every layer this pull brought is
 // reported complete, so the last layer line comes before "Digest:".
 func (p *pullProgress) finish(ctx context.Context, success bool) {
-	if p.stop != nil {
-		close(p.stop)
-		<-p.done
-	}
+	p.ticks.halt()
 	if !success {
 		return
 	}
