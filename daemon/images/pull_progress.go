@@ -83,7 +83,8 @@ func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descripto
 		if i < len(chainIDs) {
 			lp.chainID = chainIDs[i]
 		}
-		lp.present = p.blobPresent(ctx, l.Digest) || p.snapshotPresent(ctx, lp.chainID)
+		inStore, _ := blobPresent(ctx, p.store, l.Digest)
+		lp.present = inStore || p.snapshotPresent(ctx, lp.chainID)
 		if lp.present {
 			lp.phase = phaseComplete
 		} else {
@@ -166,7 +167,7 @@ func (p *pullProgress) sample(ctx context.Context) {
 				}
 				p.send(lp, "Downloading", &jsonstream.Progress{Current: st.Offset, Total: total})
 				lp.phase = phaseDownloading
-			} else if p.blobPresent(ctx, lp.desc.Digest) {
+			} else if inStore, _ := blobPresent(ctx, p.store, lp.desc.Digest); inStore {
 				p.send(lp, "Download complete", nil)
 				lp.phase = phaseDownloaded
 			}
@@ -191,11 +192,6 @@ func (p *pullProgress) send(lp *layerProgress, status string, detail *jsonstream
 		lp.sent = *detail
 	}
 	_ = p.out.WriteMessage(layerStatus(lp.id, status, detail))
-}
-
-func (p *pullProgress) blobPresent(ctx context.Context, d digest.Digest) bool {
-	_, err := p.store.Info(ctx, d)
-	return err == nil
 }
 
 func (p *pullProgress) snapshotPresent(ctx context.Context, chainID digest.Digest) bool {
