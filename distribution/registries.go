@@ -19,9 +19,9 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/sirupsen/logrus"
 
 	"github.com/berth-dev/berth/distribution/schema1"
-	"github.com/sirupsen/logrus"
 )
 
 // Config is the daemon's registry configuration.
