@@ -111,10 +111,7 @@ func (term *Terminal) waitExit(ctx context.Context, session string) (int, error)
 			return -1, fmt.Errorf("tmux display-message: %w", err)
 		}
 		dead, status, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-		// tmux marks the pane dead when its terminal closes and learns the
-		// status when it reaps the process, a moment later: poll on until
-		// both are known.
-		if dead == "1" && status != "" {
+		if dead == "1" {
 			code, err := strconv.Atoi(status)
 			if err != nil {
 				return -1, fmt.Errorf("exit status %q", status)
