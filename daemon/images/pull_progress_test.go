@@ -15,9 +15,7 @@ import (
 	"github.com/berth-dev/berth/distribution/schema1"
 )
 
-// progressLines records progress messages as "<id> <status> [cur/total]",
-// the numbers when there are any (every layer line carries a progress
-// object, empty without numbers).
+// progressLines records progress messages as "<id> <status> [cur/total]".
 type progressLines struct {
 	mu    sync.Mutex
 	lines []string
@@ -27,7 +25,7 @@ func (r *progressLines) WriteMessage(m jsonstream.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	line := m.ID + " " + m.Status
-	if m.Progress != nil && *m.Progress != (jsonstream.Progress{}) {
+	if m.Progress != nil {
 		line += fmt.Sprintf(" %d/%d", m.Progress.Current, m.Progress.Total)
 	}
 	r.lines = append(r.lines, line)
