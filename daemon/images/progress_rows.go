@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -19,16 +18,6 @@ func shortID(d digest.Digest) string {
 		return enc[:12]
 	}
 	return enc
-}
-
-// layerStatus is one layer line. Like dockerd, every layer line carries a
-// progressDetail object, "{}" when there are no numbers: the CLI keeps a
-// layer on its own line, updated in place, only while its messages have one.
-func layerStatus(id, status string, detail *jsonstream.Progress) jsonstream.Message {
-	if detail == nil {
-		detail = &jsonstream.Progress{}
-	}
-	return jsonstream.Message{ID: id, Status: status, Progress: detail}
 }
 
 // sampler runs a progress sample every progressInterval, from start until

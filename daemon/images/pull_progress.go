@@ -107,6 +107,16 @@ func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descripto
 	}
 }
 
+// layerStatus is one layer line. Like dockerd, every layer line carries a
+// progressDetail object, "{}" when there are no numbers: the CLI keeps a
+// layer on its own line, updated in place, only while its messages have one.
+func layerStatus(id, status string, detail *jsonstream.Progress) jsonstream.Message {
+	if detail == nil {
+		detail = &jsonstream.Progress{}
+	}
+	return jsonstream.Message{ID: id, Status: status, Progress: detail}
+}
+
 // extractProgress is the applier's progress callback (embedded mode): the
 // compressed bytes of desc read so far.
 func (p *pullProgress) extractProgress(desc ocispec.Descriptor, n int64) {
