@@ -88,7 +88,10 @@ func TestPullsReuseRegistryConnections(t *testing.T) {
 	if requests.Load() < int64(2*len(layers)) {
 		t.Fatalf("registry saw %d requests, want at least %d", requests.Load(), 2*len(layers))
 	}
-	if n > downloads {
-		t.Errorf("%d connections for 2 pulls × %d layers, %d at a time; want at most %d", n, len(layers), downloads, downloads)
+	// Go's transport puts a connection back in its idle pool from its read
+	// loop, just after the body's EOF: a request made at that instant may
+	// open one more. Without shared transports this is 8.
+	if n > downloads+1 {
+		t.Errorf("%d connections for 2 pulls × %d layers, %d at a time; want at most %d", n, len(layers), downloads, downloads+1)
 	}
 }

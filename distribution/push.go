@@ -2,12 +2,13 @@ package distribution
 
 import (
 	"context"
-	"github.com/berth-dev/berth/distribution/registryapi"
 	"net/http"
 
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth-dev/berth/distribution/registryapi"
 )
 
 // PushResolver returns a resolver for pushing with auth (may be nil) and the
@@ -19,13 +20,7 @@ import (
 // dockerd. The registry's own settings still apply: insecure-registries,
 // and hosts.toml's server, CA, client certificates, skip_verify and headers.
 func (r *Registries) PushResolver(ctx context.Context, auth *registry.AuthConfig, meta http.Header) (remotes.Resolver, docker.StatusTracker) {
-	headers := http.Header{}
-	for k, v := range meta {
-		headers[k] = v
-	}
-	if r.cfg.UserAgent != "" {
-		headers.Set("User-Agent", r.cfg.UserAgent)
-	}
+	headers := r.requestHeaders(meta)
 	tracker := docker.NewInMemoryTracker()
 	return docker.NewResolver(docker.ResolverOptions{
 		Hosts:   upstreamOnly(r.hosts(ctx, auth)),

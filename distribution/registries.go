@@ -19,9 +19,9 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/registry"
+	"github.com/sirupsen/logrus"
 
 	"github.com/berth-dev/berth/distribution/schema1"
-	"github.com/sirupsen/logrus"
 )
 
 // Config is the daemon's registry configuration.
@@ -68,13 +68,7 @@ func New(cfg Config) *Registries {
 // honours the host configuration. meta are extra headers (X-Meta-*). ctx is
 // the request's: the host configuration logs on it.
 func (r *Registries) Resolver(ctx context.Context, auth *registry.AuthConfig, meta http.Header) remotes.Resolver {
-	headers := http.Header{}
-	for k, v := range meta {
-		headers[k] = v
-	}
-	if r.cfg.UserAgent != "" {
-		headers.Set("User-Agent", r.cfg.UserAgent)
-	}
+	headers := r.requestHeaders(meta)
 	// containerd 2.4 no longer asks for schema 1; ask, so such images
 	// resolve and the pull can refuse or convert them itself.
 	headers.Set("Accept", schema1.ResolveAccept)
@@ -82,6 +76,19 @@ func (r *Registries) Resolver(ctx context.Context, auth *registry.AuthConfig, me
 		Hosts:   r.hosts(ctx, auth),
 		Headers: headers,
 	})
+}
+
+// requestHeaders are the headers of a resolver's registry requests: meta
+// (X-Meta-*) and berth's User-Agent.
+func (r *Registries) requestHeaders(meta http.Header) http.Header {
+	headers := http.Header{}
+	for k, v := range meta {
+		headers[k] = v
+	}
+	if r.cfg.UserAgent != "" {
+		headers.Set("User-Agent", r.cfg.UserAgent)
+	}
+	return headers
 }
 
 // Hosts is the host configuration a pull with auth uses (for code that talks

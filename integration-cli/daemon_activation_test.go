@@ -7,19 +7,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/berth-dev/berth/testutil/berthd"
 	"github.com/berth-dev/berth/testutil/dockercli"
+	"github.com/berth-dev/berth/testutil/syncbuf"
 )
 
 // startActivated runs berthd as systemd would for a socket unit with
 // Type=notify: the listening socket as fd 3, LISTEN_FDS=1 and LISTEN_PID
 // set to berthd's own pid (by a shell that execs it), NOTIFY_SOCKET.
-func startActivated(t *testing.T, l *net.UnixListener, notifySocket string, args ...string) (*exec.Cmd, *syncLog) {
+func startActivated(t *testing.T, l *net.UnixListener, notifySocket string, args ...string) (*exec.Cmd, *syncbuf.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}"), 0o644); err != nil {
@@ -36,7 +36,7 @@ func startActivated(t *testing.T, l *net.UnixListener, notifySocket string, args
 	cmd := exec.Command("sh", all...)
 	cmd.Env = append(os.Environ(), "LISTEN_FDS=1", "LISTEN_FDNAMES=berthd.socket", "NOTIFY_SOCKET="+notifySocket)
 	cmd.ExtraFiles = []*os.File{f}
-	logs := &syncLog{}
+	logs := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -47,24 +47,6 @@ func startActivated(t *testing.T, l *net.UnixListener, notifySocket string, args
 		_ = cmd.Wait()
 	})
 	return cmd, logs
-}
-
-// syncLog collects a process's output for reading while it runs.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestSocketActivationAndNotify runs berthd with -H fd:// on a socket it
@@ -167,7 +149,7 @@ func TestSystemdSocketActivate(t *testing.T) {
 	}
 	cmd := exec.Command(tool, "-l", sock, berthd.Binary(t), "-H", "fd://",
 		"--data-root", filepath.Join(dir, "root"), "--config-file", filepath.Join(dir, "daemon.json"))
-	logs := &syncLog{}
+	logs := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -241,15 +241,7 @@ func TestDaemonReloadDownloadCap(t *testing.T) {
 				t.Fatal("no layer download started")
 			}
 			time.Sleep(time.Second) // …give every permitted one time to start
-			n := 0
-			for _, s := range stalls {
-				select {
-				case <-s.Reached():
-					n++
-				default:
-				}
-			}
-			return n
+			return registry.CountReached(stalls)
 		}
 		release = func() {
 			for _, s := range stalls {

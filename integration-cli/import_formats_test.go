@@ -12,6 +12,8 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 // TestImportFileFormats imports files plain and compressed: gzip and zstd
@@ -22,15 +24,15 @@ func TestImportFileFormats(t *testing.T) {
 	e := newImageEnv(t)
 	for i, tc := range []struct {
 		name     string
-		compress func(t *testing.T, b []byte) []byte
+		compress func(tb testing.TB, b []byte) []byte
 		kept     bool
 		media    string
 	}{
-		{"plain", func(_ *testing.T, b []byte) []byte { return b }, false, "application/vnd.oci.image.layer.v1.tar+gzip"},
-		{"gzip", gzipBytes, true, "application/vnd.oci.image.layer.v1.tar+gzip"},
-		{"zstd", zstdBytes, true, "application/vnd.oci.image.layer.v1.tar+zstd"},
-		{"xz", xzBytes, false, "application/vnd.oci.image.layer.v1.tar+gzip"},
-		{"bzip2", bzip2Bytes, false, "application/vnd.oci.image.layer.v1.tar+gzip"},
+		{"plain", func(_ testing.TB, b []byte) []byte { return b }, false, "application/vnd.oci.image.layer.v1.tar+gzip"},
+		{"gzip", fixtures.GzipBytes, true, "application/vnd.oci.image.layer.v1.tar+gzip"},
+		{"zstd", fixtures.ZstdBytes, true, "application/vnd.oci.image.layer.v1.tar+zstd"},
+		{"xz", fixtures.XzBytes, false, "application/vnd.oci.image.layer.v1.tar+gzip"},
+		{"bzip2", fixtures.Bzip2Bytes, false, "application/vnd.oci.image.layer.v1.tar+gzip"},
 	} {
 		tarball := rootfsTar(t, int64(10+i))
 		file := filepath.Join(t.TempDir(), "rootfs."+tc.name)
@@ -114,5 +116,3 @@ func (e *imageEnv) manifestOf(id string) ocispec.Manifest {
 	}
 	return m
 }
-
-// bzip2Bytes compresses with the bzip2 tool (Go has no bzip2 writer).

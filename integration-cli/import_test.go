@@ -152,7 +152,7 @@ func TestImportRejected(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
 	good := rootfsTar(t, 40)
-	corruptGzip := gzipBytes(t, good)
+	corruptGzip := fixtures.GzipBytes(t, good)
 	corruptGzip = append(corruptGzip[:len(corruptGzip)/2:len(corruptGzip)/2], bytes.Repeat([]byte{0x55}, 64)...)
 	for _, tc := range []struct {
 		name  string

@@ -85,7 +85,7 @@ func TestLoadRejectsBadArchives(t *testing.T) {
 		want string
 	}{
 		{"truncated", whole[:len(whole)/2], "truncated"},
-		{"truncated gzip", gzipBytes(t, whole)[:len(whole)/3], "invalid image archive"},
+		{"truncated gzip", fixtures.GzipBytes(t, whole)[:len(whole)/3], "invalid image archive"},
 		{"not a tar", []byte(strings.Repeat("garbage!", 200)), "invalid image archive"},
 		{"empty", nil, "invalid image archive"},
 		{"missing blob", writeTar(t, without(layer)), "points at blob " + b.Layers[1].Digest.String() + ", which is not in the archive"},

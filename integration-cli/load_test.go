@@ -110,9 +110,9 @@ func TestLoadOldLayoutAndCompressed(t *testing.T) {
 		data []byte
 	}{
 		{"plain", plain},
-		{"gzip", gzipBytes(t, plain)},
-		{"zstd", zstdBytes(t, plain)},
-		{"xz", xzBytes(t, plain)},
+		{"gzip", fixtures.GzipBytes(t, plain)},
+		{"zstd", fixtures.ZstdBytes(t, plain)},
+		{"xz", fixtures.XzBytes(t, plain)},
 	} {
 		out := e.docker("load", "-i", writeFile(t, "old."+tc.kind, tc.data))
 		if got := lines(out); !slices.Equal(got, []string{"Loaded image: legacy/app:v1"}) {

@@ -173,17 +173,7 @@ func TestPullMaxConcurrentDownloads(t *testing.T) {
 			stalls = append(stalls, reg.StallBlob("team/cap", l.Digest, 4<<10))
 		}
 		p := cli.Start("pull", reg.Host()+"/team/cap:latest")
-		reached := func() int {
-			n := 0
-			for _, s := range stalls {
-				select {
-				case <-s.Reached():
-					n++
-				default:
-				}
-			}
-			return n
-		}
+		reached := func() int { return registry.CountReached(stalls) }
 		waitFor(t, "the first downloads", 10*time.Second, func() bool { return reached() >= max })
 		time.Sleep(500 * time.Millisecond)
 		if got := reached(); got != max {

@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,26 +9,6 @@ import (
 
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
-
-// at sends method path?query at API version v and returns status and body.
-func (e *imgEnv) at(v, method, path string, query url.Values) (int, []byte) {
-	e.t.Helper()
-	u := "http://berthd/v" + v + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(e.ctx, method, u, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := e.d.HTTPClient().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
-}
 
 // TestResponsesMatchSwagger checks every image and system response berthd
 // gives at API 1.40, 1.44, 1.50 and the newest against moby's swagger.yaml

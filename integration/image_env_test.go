@@ -70,15 +70,16 @@ func (e *imgEnv) pull(ref string, platform *ocispec.Platform) {
 	}
 }
 
-// raw sends a request straight to the daemon, bypassing client-side checks,
-// and returns the status and body.
-func (e *imgEnv) raw(method, path string, query url.Values) (int, string) {
+// send sends method path?query with body (nil: none) at API version v
+// straight to the daemon, bypassing client-side checks, and returns the
+// status and the response body.
+func (e *imgEnv) send(v, method, path string, query url.Values, body io.Reader) (int, []byte) {
 	e.t.Helper()
-	u := "http://berthd/v1.50" + path
+	u := "http://berthd/v" + v + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(e.ctx, method, u, nil)
+	req, err := http.NewRequestWithContext(e.ctx, method, u, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -87,8 +88,22 @@ func (e *imgEnv) raw(method, path string, query url.Values) (int, string) {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// at sends method path?query at API version v, without body.
+func (e *imgEnv) at(v, method, path string, query url.Values) (int, []byte) {
+	e.t.Helper()
+	return e.send(v, method, path, query, nil)
+}
+
+// raw sends method path?query at API 1.50, without body, and returns the
+// status and the body as text.
+func (e *imgEnv) raw(method, path string, query url.Values) (int, string) {
+	e.t.Helper()
+	status, body := e.send("1.50", method, path, query, nil)
+	return status, string(body)
 }
 
 func seedImage(seed int64) fixtures.Image {

@@ -30,18 +30,9 @@ func importTar(t *testing.T, seed int64, size int) []byte {
 // the status and the decoded stream messages (or the error body).
 func (e *imgEnv) postImport(query url.Values, body []byte) (int, []map[string]any, string) {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, "http://berthd/v1.50/images/create?"+query.Encode(), bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := e.d.HTTPClient().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := e.send("1.50", http.MethodPost, "/images/create", query, bytes.NewReader(body))
 	var msgs []map[string]any
-	if resp.StatusCode == http.StatusOK {
+	if status == http.StatusOK {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		for dec.More() {
 			var m map[string]any
@@ -51,7 +42,7 @@ func (e *imgEnv) postImport(query url.Values, body []byte) (int, []map[string]an
 			msgs = append(msgs, m)
 		}
 	}
-	return resp.StatusCode, msgs, string(raw)
+	return status, msgs, string(raw)
 }
 
 // TestImportSDK imports through the Go SDK with a tag, a message and

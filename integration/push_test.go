@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -185,16 +186,10 @@ func TestPushRequestErrors(t *testing.T) {
 		t.Errorf("malformed platform: %d %s", status, body)
 	}
 	// Before 1.46 the platform is not looked at.
-	u := "http://berthd/v1.44/images/" + name + "/push?tag=1&platform=%7B%22os%22%3A"
-	req, _ := http.NewRequestWithContext(e.ctx, http.MethodPost, u, nil)
-	resp, err := e.d.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs := rawMessages(t, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || len(msgs) == 0 || msgs[len(msgs)-1]["aux"] == nil {
-		t.Errorf("v1.44 push with a platform: %d %v", resp.StatusCode, msgs)
+	status, raw := e.at("1.44", http.MethodPost, "/images/"+name+"/push", url.Values{"tag": {"1"}, "platform": {`{"os":`}})
+	msgs := rawMessages(t, bytes.NewReader(raw))
+	if status != http.StatusOK || len(msgs) == 0 || msgs[len(msgs)-1]["aux"] == nil {
+		t.Errorf("v1.44 push with a platform: %d %v", status, msgs)
 	}
 }
 

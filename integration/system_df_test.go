@@ -2,7 +2,6 @@ package integration
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -13,22 +12,6 @@ import (
 
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
-
-// rawAt sends GET path at API version v and returns the status and body.
-func (e *imgEnv) rawAt(v, path string) (int, []byte) {
-	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, "http://berthd/v"+v+path, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := e.d.HTTPClient().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
-}
 
 // keysOf returns the sorted keys of a JSON object.
 func keysOf(t *testing.T, body []byte) []string {
@@ -132,7 +115,7 @@ func TestDiskUsageAPIShapes(t *testing.T) {
 		{"1.56", "/system/df?verbose=1", current, false},
 		{"1.56", "/system/df?verbose=1&type=image", []string{"ImageUsage"}, false},
 	} {
-		status, body := e.rawAt(tc.version, tc.path)
+		status, body := e.at(tc.version, http.MethodGet, tc.path, nil)
 		if status != http.StatusOK {
 			t.Errorf("v%s %s: %d %s", tc.version, tc.path, status, body)
 			continue
@@ -170,7 +153,7 @@ func TestDiskUsageAPIShapes(t *testing.T) {
 		}
 	}
 
-	status, body := e.rawAt("1.44", "/system/df?type=bogus")
+	status, body := e.at("1.44", http.MethodGet, "/system/df?type=bogus", nil)
 	if status != http.StatusBadRequest || !strings.Contains(string(body), "unknown object type: bogus") {
 		t.Errorf("type=bogus: %d %s, want 400 unknown object type: bogus", status, body)
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os/exec"
 	"testing"
 
 	"github.com/containerd/containerd/v2/core/content"
@@ -15,7 +14,8 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/ulikunitz/xz"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 func testTar(t *testing.T) []byte {
@@ -105,10 +105,10 @@ func TestImportFormats(t *testing.T) {
 		kept  bool
 	}{
 		{"plain", tarball, ocispec.MediaTypeImageLayerGzip, false},
-		{"gzip", gzipped(t, tarball), ocispec.MediaTypeImageLayerGzip, true},
-		{"zstd", zstded(t, tarball), ocispec.MediaTypeImageLayerZstd, true},
-		{"xz", xzed(t, tarball), ocispec.MediaTypeImageLayerGzip, false},
-		{"bzip2", bzip2ed(t, tarball), ocispec.MediaTypeImageLayerGzip, false},
+		{"gzip", fixtures.GzipBytes(t, tarball), ocispec.MediaTypeImageLayerGzip, true},
+		{"zstd", fixtures.ZstdBytes(t, tarball), ocispec.MediaTypeImageLayerZstd, true},
+		{"xz", fixtures.XzBytes(t, tarball), ocispec.MediaTypeImageLayerGzip, false},
+		{"bzip2", fixtures.Bzip2Bytes(t, tarball), ocispec.MediaTypeImageLayerGzip, false},
 		{"empty", nil, ocispec.MediaTypeImageLayerGzip, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,9 +137,9 @@ func TestImportFormats(t *testing.T) {
 
 func TestImportRejectsWhatIsNotATar(t *testing.T) {
 	tarball := testTar(t)
-	badGzip := gzipped(t, tarball)
+	badGzip := fixtures.GzipBytes(t, tarball)
 	badGzip = append(badGzip[:len(badGzip)/2:len(badGzip)/2], bytes.Repeat([]byte{7}, 100)...)
-	badXz := xzed(t, tarball)
+	badXz := fixtures.XzBytes(t, tarball)
 	badXz = badXz[:len(badXz)-20]
 	for _, tc := range []struct {
 		name string
@@ -148,9 +148,9 @@ func TestImportRejectsWhatIsNotATar(t *testing.T) {
 		{"text", bytes.Repeat([]byte("not a tar\n"), 100)},
 		{"truncated tar", tarball[:5000]},
 		{"corrupt gzip", badGzip},
-		{"gzip of text", gzipped(t, bytes.Repeat([]byte("text "), 200))},
+		{"gzip of text", fixtures.GzipBytes(t, bytes.Repeat([]byte("text "), 200))},
 		{"truncated xz", badXz},
-		{"zstd of text", zstded(t, bytes.Repeat([]byte("text "), 200))},
+		{"zstd of text", fixtures.ZstdBytes(t, bytes.Repeat([]byte("text "), 200))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cs := newStore(t)
@@ -217,26 +217,3 @@ func (m memLabels) Update(d digest.Digest, l map[string]string) (map[string]stri
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-func xzed(t *testing.T, b []byte) []byte {
-	var buf bytes.Buffer
-	w, err := xz.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(b)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func bzip2ed(t *testing.T, b []byte) []byte {
-	cmd := exec.Command("bzip2", "-c")
-	cmd.Stdin = bytes.NewReader(b)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("bzip2: %v", err)
-	}
-	return out
-}

@@ -2,36 +2,23 @@ package layer
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"os/exec"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 func TestDecompressDetectsFormats(t *testing.T) {
 	plain := bytes.Repeat([]byte("berth layer data "), 4096)
-	var gz, zs, x bytes.Buffer
-	gw := gzip.NewWriter(&gz)
-	gw.Write(plain)
-	gw.Close()
-	zw, _ := zstd.NewWriter(&zs)
-	zw.Write(plain)
-	zw.Close()
-	xw, _ := xz.NewWriter(&x)
-	xw.Write(plain)
-	xw.Close()
-	cases := map[string][]byte{"plain": plain, "gzip": gz.Bytes(), "zstd": zs.Bytes(), "xz": x.Bytes()}
+	cases := map[string][]byte{
+		"plain": plain,
+		"gzip":  fixtures.GzipBytes(t, plain),
+		"zstd":  fixtures.ZstdBytes(t, plain),
+		"xz":    fixtures.XzBytes(t, plain),
+	}
 	if _, err := exec.LookPath("bzip2"); err == nil {
-		cmd := exec.Command("bzip2", "-c")
-		cmd.Stdin = bytes.NewReader(plain)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases["bzip2"] = out
+		cases["bzip2"] = fixtures.Bzip2Bytes(t, plain)
 	}
 	for name, data := range cases {
 		rc, err := Decompress(bytes.NewReader(data))
@@ -54,11 +41,8 @@ func TestDecompressEmptyAndBroken(t *testing.T) {
 	if b, _ := io.ReadAll(rc); len(b) != 0 {
 		t.Errorf("empty stream read %d bytes", len(b))
 	}
-	var gz bytes.Buffer
-	gw := gzip.NewWriter(&gz)
-	gw.Write(bytes.Repeat([]byte("x"), 1<<16))
-	gw.Close()
-	rc, err = Decompress(bytes.NewReader(gz.Bytes()[:gz.Len()/2]))
+	gz := fixtures.GzipBytes(t, bytes.Repeat([]byte("x"), 1<<16))
+	rc, err = Decompress(bytes.NewReader(gz[:len(gz)/2]))
 	if err == nil {
 		_, err = io.ReadAll(rc)
 	}

@@ -9,36 +9,15 @@ import (
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/pkg/labels"
 	"github.com/containerd/errdefs"
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/daemon/storage"
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 var tarball = bytes.Repeat([]byte("not really a tar, but layer bytes "), 100)
-
-func gzipped(t *testing.T, b []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(b)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func zstded(t *testing.T, b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
-	zw.Write(b)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 func TestDetect(t *testing.T) {
 	for _, tc := range []struct {
@@ -47,8 +26,8 @@ func TestDetect(t *testing.T) {
 		want      Compression
 		mediaType string
 	}{
-		{"gzip", gzipped(t, tarball), Gzip, ocispec.MediaTypeImageLayerGzip},
-		{"zstd", zstded(t, tarball), Zstd, ocispec.MediaTypeImageLayerZstd},
+		{"gzip", fixtures.GzipBytes(t, tarball), Gzip, ocispec.MediaTypeImageLayerGzip},
+		{"zstd", fixtures.ZstdBytes(t, tarball), Zstd, ocispec.MediaTypeImageLayerZstd},
 		{"plain tar", tarball, Uncompressed, ocispec.MediaTypeImageLayer},
 		{"empty", nil, Uncompressed, ocispec.MediaTypeImageLayer},
 	} {
@@ -109,7 +88,7 @@ func TestDiffID(t *testing.T) {
 		}
 		return desc
 	}
-	for name, blob := range map[string][]byte{"gzip": gzipped(t, tarball), "zstd": zstded(t, tarball), "plain": tarball} {
+	for name, blob := range map[string][]byte{"gzip": fixtures.GzipBytes(t, tarball), "zstd": fixtures.ZstdBytes(t, tarball), "plain": tarball} {
 		desc := put(blob)
 		got, err := DiffID(ctx, cs, desc)
 		if err != nil || got != digest.FromBytes(tarball) {
@@ -120,7 +99,7 @@ func TestDiffID(t *testing.T) {
 			t.Fatalf("%s: diff ID not cached: %v %v", name, info.Labels, err)
 		}
 	}
-	broken := gzipped(t, tarball)
+	broken := fixtures.GzipBytes(t, tarball)
 	broken = broken[:len(broken)/2]
 	if _, err := DiffID(ctx, cs, put(broken)); !errdefs.IsDataLoss(err) {
 		t.Fatalf("truncated gzip: %v, want data loss", err)

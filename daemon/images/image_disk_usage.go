@@ -105,7 +105,7 @@ func (s *ImageService) presentIndexes(ctx context.Context, target ocispec.Descri
 		if !c8dimages.IsIndexType(desc.MediaType) {
 			return nil, nil
 		}
-		present, err := s.blobPresent(ctx, desc.Digest)
+		present, err := blobPresent(ctx, s.content, desc.Digest)
 		if err != nil || !present {
 			return nil, err
 		}

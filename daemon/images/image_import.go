@@ -131,23 +131,5 @@ func parseImportReference(repo, tag string) (reference.NamedTagged, error) {
 	if repo == "" {
 		return nil, nil
 	}
-	ref, err := reference.ParseNormalizedNamed(repo)
-	if err != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
-	}
-	if _, ok := ref.(reference.Digested); ok {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("cannot import digest reference")
-	}
-	if tag != "" {
-		tagged, err := reference.WithTag(ref, tag)
-		if err != nil {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
-		}
-		return tagged, nil
-	}
-	tagged, ok := reference.TagNameOnly(ref).(reference.NamedTagged)
-	if !ok {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unexpected reference: %q", ref.String()))
-	}
-	return tagged, nil
+	return newRecordName(repo, tag)
 }

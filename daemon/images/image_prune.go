@@ -157,7 +157,7 @@ func (s *ImageService) pruneImages(ctx context.Context, cands []*pruneCandidate,
 				if reported[b.Digest] {
 					continue
 				}
-				present, err := s.blobPresent(ctx, b.Digest)
+				present, err := blobPresent(ctx, s.content, b.Digest)
 				if err != nil {
 					return err
 				}

@@ -2,7 +2,6 @@ package images
 
 import (
 	"context"
-	"fmt"
 
 	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/errdefs"
@@ -75,21 +74,9 @@ func parseNewTag(repo, tag string) (reference.NamedTagged, error) {
 	if repo == "" {
 		return nil, errdefs.ErrInvalidArgument.WithMessage("repository name must have at least one component")
 	}
-	ref, err := reference.ParseNormalizedNamed(repo)
+	tagged, err := newRecordName(repo, tag)
 	if err != nil {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
-	}
-	if _, ok := ref.(reference.Digested); ok {
-		return nil, errdefs.ErrInvalidArgument.WithMessage("cannot import digest reference")
-	}
-	if tag != "" {
-		if ref, err = reference.WithTag(reference.TrimNamed(ref), tag); err != nil {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
-		}
-	}
-	tagged, ok := reference.TagNameOnly(ref).(reference.NamedTagged)
-	if !ok {
-		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unexpected reference %q", ref.String()))
+		return nil, err
 	}
 	if reference.FamiliarName(tagged) == string(digest.Canonical) {
 		return nil, errdefs.ErrInvalidArgument.WithMessage("refusing to create an ambiguous tag using digest algorithm as name")

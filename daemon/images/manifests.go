@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -144,7 +145,7 @@ func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descrip
 		return nil, err
 	}
 	for _, l := range m.Layers {
-		present, err := s.blobPresent(ctx, l.Digest)
+		present, err := blobPresent(ctx, s.content, l.Digest)
 		if err != nil {
 			return nil, err
 		}
@@ -173,9 +174,9 @@ func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descrip
 	return pm, nil
 }
 
-// blobPresent reports whether the content store holds dgst.
-func (s *ImageService) blobPresent(ctx context.Context, dgst digest.Digest) (bool, error) {
-	if _, err := s.content.Info(ctx, dgst); err != nil {
+// blobPresent reports whether store holds dgst.
+func blobPresent(ctx context.Context, store content.InfoProvider, dgst digest.Digest) (bool, error) {
+	if _, err := store.Info(ctx, dgst); err != nil {
 		if errdefs.IsNotFound(err) {
 			return false, nil
 		}

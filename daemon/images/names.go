@@ -1,11 +1,37 @@
 package images
 
 import (
+	"fmt"
 	"sort"
 
+	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 )
+
+// newRecordName reads the name an image is given (by tag or import) as
+// dockerd does: repo, with tag replacing its tag, "latest" when neither has
+// one. Names that do not parse (the reference library's own message) and
+// digest references are invalid arguments.
+func newRecordName(repo, tag string) (reference.NamedTagged, error) {
+	ref, err := reference.ParseNormalizedNamed(repo)
+	if err != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+	}
+	if _, ok := ref.(reference.Digested); ok {
+		return nil, errdefs.ErrInvalidArgument.WithMessage("cannot import digest reference")
+	}
+	if tag != "" {
+		if ref, err = reference.WithTag(reference.TrimNamed(ref), tag); err != nil {
+			return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+		}
+	}
+	tagged, ok := reference.TagNameOnly(ref).(reference.NamedTagged)
+	if !ok {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unexpected reference %q", ref.String()))
+	}
+	return tagged, nil
+}
 
 // repoTagsAndDigests computes what the API shows as RepoTags and RepoDigests
 // for the named records (dangling records excluded by the caller) that all

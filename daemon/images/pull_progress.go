@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/snapshots"
@@ -14,10 +13,6 @@ import (
 
 	"github.com/berth-dev/berth/api/types/backend"
 )
-
-// progressInterval is how often layer progress is sampled and sent: each
-// layer gets at most one update per interval, so a pull never floods.
-const progressInterval = 100 * time.Millisecond
 
 // layerPhase is how far a layer has come, in the order a user sees it.
 type layerPhase int
@@ -60,8 +55,7 @@ type pullProgress struct {
 	// layers were known.
 	events layerEvents
 
-	stop chan struct{}
-	done chan struct{}
+	ticks sampler
 }
 
 func newPullProgress(out backend.ProgressWriter, store content.Store, sn snapshots.Snapshotter) *pullProgress {
@@ -71,15 +65,6 @@ func newPullProgress(out backend.ProgressWriter, store content.Store, sn snapsho
 		snapshotter: sn,
 		extracted:   map[digest.Digest]int64{},
 	}
-}
-
-// shortID is the layer ID the CLI shows.
-func shortID(d digest.Digest) string {
-	enc := d.Encoded()
-	if len(enc) > 12 {
-		return enc[:12]
-	}
-	return enc
 }
 
 // track records the layers about to be fetched (chainIDs parallel to
@@ -99,7 +84,8 @@ func (p *pullProgress) setLayers(ctx context.Context, layers []ocispec.Descripto
 		if i < len(chainIDs) {
 			lp.chainID = chainIDs[i]
 		}
-		lp.present = p.blobPresent(ctx, l.Digest) || p.snapshotPresent(ctx, lp.chainID)
+		inStore, _ := blobPresent(ctx, p.store, l.Digest)
+		lp.present = inStore || p.snapshotPresent(ctx, lp.chainID)
 		if lp.present {
 			lp.phase = phaseComplete
 		} else {
@@ -155,32 +141,13 @@ func (p *pullProgress) extractProgress(desc ocispec.Descriptor, n int64) {
 
 // start samples progress every interval until finish.
 func (p *pullProgress) start(ctx context.Context) {
-	p.stop = make(chan struct{})
-	p.done = make(chan struct{})
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(progressInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				p.sample(ctx)
-			}
-		}
-	}()
+	p.ticks.start(ctx, p.sample)
 }
 
 // finish stops sampling. On success every layer this pull brought is
 // reported complete, so the last layer line comes before "Digest:".
 func (p *pullProgress) finish(ctx context.Context, success bool) {
-	if p.stop != nil {
-		close(p.stop)
-		<-p.done
-	}
+	p.ticks.halt()
 	if !success {
 		return
 	}
@@ -224,7 +191,7 @@ func (p *pullProgress) sample(ctx context.Context) {
 				}
 				p.send(lp, "Downloading", &jsonstream.Progress{Current: st.Offset, Total: total})
 				lp.phase = phaseDownloading
-			} else if p.blobPresent(ctx, lp.desc.Digest) {
+			} else if inStore, _ := blobPresent(ctx, p.store, lp.desc.Digest); inStore {
 				p.send(lp, "Download complete", nil)
 				lp.phase = phaseDownloaded
 			}
@@ -249,11 +216,6 @@ func (p *pullProgress) send(lp *layerProgress, status string, detail *jsonstream
 		lp.sent = *detail
 	}
 	_ = p.out.WriteMessage(layerStatus(lp.id, status, detail))
-}
-
-func (p *pullProgress) blobPresent(ctx context.Context, d digest.Digest) bool {
-	_, err := p.store.Info(ctx, d)
-	return err == nil
 }
 
 func (p *pullProgress) snapshotPresent(ctx context.Context, chainID digest.Digest) bool {

@@ -3,7 +3,6 @@ package images
 import (
 	"context"
 	"sync"
-	"time"
 
 	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
@@ -43,8 +42,7 @@ type pushProgress struct {
 	// falling back from an index to one manifest).
 	unavailable bool
 
-	stop chan struct{}
-	done chan struct{}
+	ticks sampler
 }
 
 func newPushProgress(out backend.ProgressWriter, tracker docker.StatusTracker) *pushProgress {
@@ -95,32 +93,12 @@ func (p *pushProgress) markUnavailable() {
 
 // start samples the tracker every progressInterval until finish.
 func (p *pushProgress) start(ctx context.Context) {
-	p.stop = make(chan struct{})
-	p.done = make(chan struct{})
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(progressInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				p.sample(ctx)
-			}
-		}
-	}()
+	p.ticks.start(ctx, p.sample)
 }
 
 // finish stops sampling and sends the final state of every row.
 func (p *pushProgress) finish(ctx context.Context) {
-	if p.stop != nil {
-		close(p.stop)
-		<-p.done
-		p.stop = nil
-	}
+	p.ticks.halt()
 	p.sample(ctx)
 }
 
@@ -168,11 +146,8 @@ func finalStatus(desc ocispec.Descriptor, st docker.Status) string {
 
 // send writes a row's line unless it repeats the last one. Caller holds mu.
 func (p *pushProgress) send(j *pushJob, status string, detail *jsonstream.Progress) {
-	if detail == nil {
-		detail = &jsonstream.Progress{}
-	}
-	msg := jsonstream.Message{ID: j.id, Status: status, Progress: detail}
-	if j.last.Status == msg.Status && j.last.Progress != nil && *j.last.Progress == *detail {
+	msg := layerStatus(j.id, status, detail)
+	if j.last.Status == msg.Status && j.last.Progress != nil && *j.last.Progress == *msg.Progress {
 		return
 	}
 	j.last = msg

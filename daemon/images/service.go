@@ -1,7 +1,7 @@
 // Package images is berth's image service: one file per verb (pull, push,
-// list, inspect, history, tag, delete, prune, import, disk usage), all on a
-// containerd client that is either embedded or remote — the service cannot
-// tell which.
+// list, inspect, history, tag, delete, prune, import, save, load, disk
+// usage), all on a containerd client that is either embedded or remote —
+// the service cannot tell which.
 package images
 
 import (

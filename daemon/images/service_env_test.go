@@ -14,11 +14,9 @@ import (
 	eventtypes "github.com/moby/moby/api/types/events"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/sirupsen/logrus"
 
 	"github.com/berth-dev/berth/api/types/filters"
 	"github.com/berth-dev/berth/daemon/events"
-	"github.com/berth-dev/berth/daemon/storage"
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
@@ -35,25 +33,10 @@ type serviceEnv struct {
 
 func newServiceEnv(t *testing.T) *serviceEnv {
 	t.Helper()
-	ctx := context.Background()
-	quiet := logrus.New()
-	quiet.SetLevel(logrus.WarnLevel)
-	st, err := storage.Open(ctx, storage.Options{
-		Root:        t.TempDir(),
-		Snapshotter: storage.SnapshotterNative,
-		Logger:      logrus.NewEntry(quiet),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("close storage: %v", err)
-		}
-	})
 	ev := events.New(0)
+	s := newTestServiceWith(t, Config{Events: ev})
 	t.Cleanup(ev.Close)
-	return &serviceEnv{t: t, ctx: log.WithLogger(ctx, logrus.NewEntry(quiet)), s: New(Config{Storage: st, Events: ev}), events: ev}
+	return &serviceEnv{t: t, ctx: log.WithLogger(context.Background(), quietLogger()), s: s, events: ev}
 }
 
 // add stores img's blobs (with the GC references a pull sets) and one

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
 
 	"github.com/berth-dev/berth/daemon/storage"
 	"github.com/berth-dev/berth/distribution"
@@ -28,13 +29,29 @@ func newTestService(t *testing.T) *ImageService {
 // environment.
 func newTestServiceWith(t *testing.T, cfg Config) *ImageService {
 	t.Helper()
-	st, err := storage.Open(context.Background(), storage.Options{Root: t.TempDir(), Snapshotter: storage.SnapshotterNative})
+	st, err := storage.Open(context.Background(), storage.Options{
+		Root:        t.TempDir(),
+		Snapshotter: storage.SnapshotterNative,
+		Logger:      quietLogger(),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close storage: %v", err)
+		}
+	})
 	cfg.Storage = st
 	return New(cfg)
+}
+
+// quietLogger logs warnings and errors only, so that test output shows
+// what went wrong rather than storage start-up lines.
+func quietLogger() *logrus.Entry {
+	l := logrus.New()
+	l.SetLevel(logrus.WarnLevel)
+	return logrus.NewEntry(l)
 }
 
 // putBlob stores data as a blob of mediaType.

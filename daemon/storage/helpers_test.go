@@ -3,7 +3,6 @@ package storage
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -21,6 +20,8 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 // testImage is a one-layer image written straight into a content store.
@@ -69,16 +70,7 @@ func layerTarGz(t *testing.T, files map[string]string) ([]byte, digest.Digest) {
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	diffID := digest.FromBytes(tarBuf.Bytes())
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	if _, err := zw.Write(tarBuf.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return gz.Bytes(), diffID
+	return fixtures.GzipBytes(t, tarBuf.Bytes()), digest.FromBytes(tarBuf.Bytes())
 }
 
 func writeBlob(t *testing.T, ctx context.Context, cs content.Store, mediaType string, data []byte, labels map[string]string) ocispec.Descriptor {

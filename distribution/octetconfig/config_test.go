@@ -7,9 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/berth-dev/berth/daemon/storage"
-	"github.com/berth-dev/berth/testutil/fixtures"
-	"github.com/berth-dev/berth/testutil/registry"
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
@@ -17,6 +14,10 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/daemon/storage"
+	"github.com/berth-dev/berth/testutil/fixtures"
+	"github.com/berth-dev/berth/testutil/registry"
 )
 
 func TestConfigTypeWrapper(t *testing.T) {

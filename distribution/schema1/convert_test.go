@@ -9,12 +9,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/berth-dev/berth/testutil/fixtures"
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 // convertFixture is a schema 1 image served by a testRegistry: three real

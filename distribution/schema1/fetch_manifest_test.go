@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berth-dev/berth/testutil/fixtures"
-	"github.com/berth-dev/berth/testutil/registry"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
+	"github.com/berth-dev/berth/testutil/registry"
 )
 
 // TestResolveAndFetchFromRegistry runs the pull's steps against the real

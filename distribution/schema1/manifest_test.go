@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berth-dev/berth/testutil/fixtures"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-dev/berth/testutil/fixtures"
 )
 
 // threeSteps is a base layer, a throwaway ENV entry and a top layer.

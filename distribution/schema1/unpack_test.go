@@ -6,13 +6,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/berth-dev/berth/daemon/storage"
-	"github.com/berth-dev/berth/testutil/fixtures"
-	"github.com/berth-dev/berth/testutil/registry"
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
+
+	"github.com/berth-dev/berth/daemon/storage"
+	"github.com/berth-dev/berth/testutil/fixtures"
+	"github.com/berth-dev/berth/testutil/registry"
 )
 
 // TestConvertedImageUnpacks converts a schema 1 image into the embedded

@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/testutil/syncbuf"
 )
 
 const (
@@ -38,7 +40,7 @@ type Daemon struct {
 	bin  string
 	dir  string
 	args []string
-	logs *logBuffer
+	logs *syncbuf.Buffer
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -67,7 +69,7 @@ func Start(t testing.TB, args ...string) *Daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Daemon{t: t, bin: bin, dir: dir, args: args, logs: &logBuffer{}}
+	d := &Daemon{t: t, bin: bin, dir: dir, args: args, logs: &syncbuf.Buffer{}}
 	t.Cleanup(d.cleanup)
 	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -308,28 +310,4 @@ func lastFlag(args []string, name string) (string, bool) {
 		}
 	}
 	return v, found
-}
-
-// logBuffer is a goroutine-safe buffer for the daemon's output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) WriteString(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.WriteString(s)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

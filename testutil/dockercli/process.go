@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/berth-dev/berth/testutil/syncbuf"
 )
 
 // Process is a docker command running in the background, e.g. a pull to
@@ -14,8 +16,8 @@ import (
 type Process struct {
 	args   []string
 	cancel context.CancelFunc
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *syncbuf.Buffer
+	stderr *syncbuf.Buffer
 	done   chan struct{}
 	res    Result // valid after done
 	proc   *os.Process
@@ -27,7 +29,7 @@ func (c *CLI) Start(args ...string) *Process {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout())
 	cmd := c.command(ctx, args)
-	p := &Process{args: args, cancel: cancel, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &Process{args: args, cancel: cancel, stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		cancel()

@@ -72,6 +72,19 @@ func NewStall() *Stall {
 // Reached is closed once a response has stopped at the stall point.
 func (s *Stall) Reached() <-chan struct{} { return s.reached }
 
+// CountReached reports how many of stalls a response has stopped at.
+func CountReached(stalls []*Stall) int {
+	n := 0
+	for _, s := range stalls {
+		select {
+		case <-s.Reached():
+			n++
+		default:
+		}
+	}
+	return n
+}
+
 // ClientGone is closed once a stalled request's client has disconnected.
 func (s *Stall) ClientGone() <-chan struct{} { return s.gone }
 
