@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,19 +79,7 @@ func TestJSONBodyIsBounded(t *testing.T) {
 // TestIdleConnectionIsClosed makes one request on a keep-alive connection
 // and leaves it idle: the server closes it after its idle timeout.
 func TestIdleConnectionIsClosed(t *testing.T) {
-	dir, err := os.MkdirTemp("", "berth-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "api.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(Config{Version: "test", IdleTimeout: 200 * time.Millisecond}, testRouter{[]router.Route{jsonRoute()}})
-	go s.Serve(l)
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	sock := serveOn(t, Config{Version: "test", IdleTimeout: 200 * time.Millisecond}, jsonRoute())
 
 	conn, err := net.Dial("unix", sock)
 	if err != nil {

@@ -24,6 +24,18 @@ func (t testRouter) Routes() []router.Route { return t.routes }
 // client for it.
 func startServer(t *testing.T, routes ...router.Route) *http.Client {
 	t.Helper()
+	sock := serveOn(t, Config{Version: "test"}, routes...)
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+	}}
+}
+
+// serveOn serves routes with cfg on a new unix socket, stopped at the end
+// of the test, and returns the socket's path.
+func serveOn(t *testing.T, cfg Config, routes ...router.Route) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "berth-api")
 	if err != nil {
 		t.Fatal(err)
@@ -34,18 +46,14 @@ func startServer(t *testing.T, routes ...router.Route) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{Version: "test"}, testRouter{routes})
+	s := New(cfg, testRouter{routes})
 	go s.Serve(l)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		s.Shutdown(ctx)
 	})
-	return &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		},
-	}}
+	return sock
 }
 
 func get(t *testing.T, c *http.Client, method, path string) (*http.Response, string) {
