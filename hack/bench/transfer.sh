@@ -169,6 +169,7 @@ for run in $(seq "$N"); do
 		timed push dk push "$REG/bench/$d-$run:latest"
 		drop_caches
 		timed save dk save -o "$WORK/mnt/saved.tar" "$REG/bench/$d-$run:latest"
+		printf '%s\tsaved-MB\t%d\n' "$d" $(($(stat -c %s "$WORK/mnt/saved.tar") / 1000000)) >>"$WORK/raw.tsv"
 		daemon_stop
 		daemon_start "$d"
 		drop_caches
@@ -204,6 +205,8 @@ daemon_stop
 		done
 		echo "| $op | $m_berthd ($r_berthd) | $m_dockerd ($r_dockerd) | $(awk -v a="$m_berthd" -v b="$m_dockerd" 'BEGIN { printf "%.2f", a / b }') |"
 	done
+	echo "| docker save's file, MB | $(awk '$1 == "berthd" && $2 == "saved-MB" { print $3; exit }' "$WORK/raw.tsv") |" \
+		"$(awk '$1 == "dockerd" && $2 == "saved-MB" { print $3; exit }' "$WORK/raw.tsv") | |"
 	echo
 	echo "berthd saving bench/big ($BIG_MB MB archive loaded, $SAVED_MB MB saved): VmHWM $((HWM / 1024)) MiB during save" \
 		"(peak $((BEFORE / 1024)) MiB during the load before it), $(awk '$2 == "save-1g" { print $3 }' "$WORK/raw.tsv") s"
