@@ -20,7 +20,7 @@ BERTHD=$(realpath "${BERTHD:-bin/berthd}")
 DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
 REG=127.0.0.1:$PORT
 WORK="" LOOPDEV="" REG_PID="" DPID=""
-LOGS=$(mktemp -d /tmp/berth-transfer-logs.XXXXXX) # kept: the daemons' and clients' logs
+LOGS=$(mktemp -d /tmp/berth-transfer-logs.XXXXXX) # the daemons' and clients' logs, kept on failure
 
 log() { printf '%s transfer: %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -37,8 +37,7 @@ cleanup() {
 		[ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV"
 		rm -rf "$WORK"
 	fi
-	[ "$rc" = 0 ] || log "FAILED (rc=$rc)"
-	log "logs in $LOGS"
+	if [ "$rc" = 0 ]; then rm -rf "$LOGS"; else log "FAILED (rc=$rc); logs in $LOGS"; fi
 	exit "$rc"
 }
 
