@@ -15,7 +15,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
-.PHONY: all build demo test test-unit test-integration deps vendor-check bench faults fuzz clean install
+.PHONY: all build demo test test-unit test-integration deps vendor-check bench bench-transfer faults fuzz clean install
 
 all: build
 
@@ -71,6 +71,10 @@ fuzz:
 
 bench: build
 	@bash hack/bench/run.sh
+
+# push / save / load against Debian's dockerd 20.10; figures in hack/bench/README.md.
+bench-transfer: build
+	@bash hack/bench/transfer.sh
 
 install: build
 	install -D -m 0755 $(BERTHD) $(DESTDIR)$(BINDIR)/berthd
