@@ -23,6 +23,28 @@ func serveDoc(reg *testregistry.Registry, repo string, g fixtures.Generated, tag
 	reg.ServeManifestStream(repo, g.MediaType, g.Size, g.Digest, g.Open, tags...)
 }
 
+// assertNothingStored checks that what failed (after) left no image and,
+// once garbage collection has run, no blob in the content store.
+func (e *pullEnv) assertNothingStored(t *testing.T, after string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	list, err := e.api.ImageList(ctx, client.ImageListOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 0 {
+		t.Errorf("images listed after %s: %+v", after, list.Items)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(storedBlobs(t, e.d)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := storedBlobs(t, e.d); len(left) > 0 {
+		t.Errorf("blobs left in the content store after %s: %v", after, left)
+	}
+}
+
 // storedBlobs lists the blobs in berthd's content store.
 func storedBlobs(t *testing.T, d *berthd.Daemon) []string {
 	t.Helper()
@@ -100,23 +122,7 @@ func TestPullHostileRegistryLimits(t *testing.T) {
 		})
 	}
 
-	// Nothing stored: no image, and every blob fetched is collected.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	list, err := e.api.ImageList(ctx, client.ImageListOptions{All: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(list.Items) != 0 {
-		t.Errorf("images after refused pulls: %+v", list.Items)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for len(storedBlobs(t, e.d)) > 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if left := storedBlobs(t, e.d); len(left) > 0 {
-		t.Errorf("blobs left in the content store after refused pulls: %v", left)
-	}
+	e.assertNothingStored(t, "refused pulls")
 	// A hostile registry cannot make berthd hold what it serves.
 	const maxRSS = 300 << 20
 	if rss := mustPeakRSS(t, e.d); rss > maxRSS {
