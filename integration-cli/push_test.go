@@ -192,14 +192,16 @@ func TestPushAllTags(t *testing.T) {
 	}
 }
 
-// TestPushMissingImage: pushing a name berthd does not have is dockerd's
-// not-found error, and nothing reaches the registry.
+// TestPushMissingImage: pushing a name berthd does not have says so as
+// dockerd does (the repository line, then "tag does not exist"), and nothing
+// reaches the registry.
 func TestPushMissingImage(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
 	ref := e.ref("no/such", "v9")
 	res := e.cli.Run("push", ref)
-	if res.ExitCode != 1 || !strings.Contains(res.Stderr, "No such image: "+ref) {
+	if res.ExitCode != 1 || !strings.Contains(res.Stdout, "The push refers to repository ["+e.reg.Host()+"/no/such]") ||
+		!strings.Contains(res.Stderr, "tag does not exist: "+ref) {
 		t.Errorf("push of a missing image: exit %d\nstdout:%s\nstderr:%s", res.ExitCode, res.Stdout, res.Stderr)
 	}
 	if n := len(e.reg.Requests()); n != 0 {

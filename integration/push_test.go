@@ -162,19 +162,21 @@ func TestPushStream(t *testing.T) {
 	}
 }
 
-// TestPushRequestErrors: a missing image is a 404 before any streaming; a
-// bad platform is a 400 from API 1.46 on and ignored before.
+// TestPushRequestErrors: a missing tag or repository is an error in the
+// stream after the repository line, as dockerd's; a bad platform is a 400
+// from API 1.46 on and ignored before.
 func TestPushRequestErrors(t *testing.T) {
 	e := newImgEnv(t)
 	e.pushPull("err/app", "1", seedImage(410))
 	name := e.reg.Host() + "/err/app"
 
 	status, body := e.raw(http.MethodPost, "/images/"+name+"/push", url.Values{"tag": {"nope"}})
-	if status != http.StatusNotFound || !strings.Contains(body, `"message":"No such image: `+name+`:nope"`) {
+	if status != http.StatusOK || !strings.Contains(body, "The push refers to repository ["+name+"]") ||
+		!strings.Contains(body, `"error":"tag does not exist: `+name+`:nope"`) {
 		t.Errorf("missing tag: %d %s", status, body)
 	}
 	status, body = e.raw(http.MethodPost, "/images/"+e.reg.Host()+"/none/push", nil)
-	if status != http.StatusNotFound || !strings.Contains(body, "An image does not exist locally with the tag: "+e.reg.Host()+"/none") {
+	if status != http.StatusOK || !strings.Contains(body, `"error":"An image does not exist locally with the tag: `+e.reg.Host()+`/none"`) {
 		t.Errorf("repository without tags: %d %s", status, body)
 	}
 	status, body = e.raw(http.MethodPost, "/images/"+name+"/push", url.Values{"tag": {"1"}, "platform": {`{"os":"linux"}`}})

@@ -44,14 +44,18 @@ func (s *ImageService) PushImage(ctx context.Context, opts backend.PushOptions, 
 	if err != nil {
 		return errdefs.ErrInvalidArgument.WithMessage(err.Error())
 	}
+	ref, single := pushReference(repo, opts.Tag)
+	if single && ref == nil {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid tag format: %q", opts.Tag))
+	}
+	// As dockerd, the repository line comes first; a name with nothing
+	// behind it is an error in the stream after it.
+	_ = out.WriteMessage(jsonstream.Message{Status: fmt.Sprintf("The push refers to repository [%s]", repo.Name())})
 	var refs []reference.Named
-	if ref, single := pushReference(repo, opts.Tag); single {
-		if ref == nil {
-			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid tag format: %q", opts.Tag))
-		}
+	if single {
 		if _, err := s.images.Get(ctx, ref.String()); err != nil {
 			if errdefs.IsNotFound(err) {
-				return errNoSuchImage(ref)
+				return errdefs.ErrNotFound.WithMessage("tag does not exist: " + reference.FamiliarString(ref))
 			}
 			return err
 		}
@@ -59,7 +63,6 @@ func (s *ImageService) PushImage(ctx context.Context, opts backend.PushOptions, 
 	} else if refs, err = s.localTags(ctx, repo); err != nil {
 		return err
 	}
-	_ = out.WriteMessage(jsonstream.Message{Status: fmt.Sprintf("The push refers to repository [%s]", repo.Name())})
 	for _, ref := range refs {
 		if err := s.pushRef(ctx, ref, opts, out); err != nil {
 			return err
