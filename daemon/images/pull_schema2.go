@@ -109,14 +109,23 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		// for the layers to be unpacked and the manifest kept as served.
 		wrappers = append(wrappers, octetconfig.ConfigTypeWrapper)
 	}
-	wrap := composeWrappers(append(wrappers, distribution.NoForeignURLs)...)
+	streams, dctx := s.streamLayers(ctx)
+	present := func(ctx context.Context, d ocispec.Descriptor) bool {
+		ok, _ := blobPresent(ctx, s.content, d.Digest)
+		return ok
+	}
+	wrap := composeWrappers(append(wrappers, distribution.NoForeignURLs, streams.wrapper(dctx, present))...)
 	err = c8dimages.Dispatch(ctx, unpacker.Unpack(wrap(handler)), nil, p.root)
 	unpacked, werr := unpacker.Wait() // always wait: it owns goroutines
+	serr := streams.wait(err != nil || werr != nil)
 	if err != nil {
 		return pullResult{}, err
 	}
 	if werr != nil {
 		return pullResult{}, werr
+	}
+	if serr != nil {
+		return pullResult{}, serr
 	}
 	return pullResult{
 		target:         p.root,

@@ -21,6 +21,7 @@ import (
 	"github.com/berth-dev/berth/daemon/config"
 	"github.com/berth-dev/berth/daemon/metrics"
 	"github.com/berth-dev/berth/distribution"
+	"github.com/berth-dev/berth/layer/inflight"
 )
 
 // Storage is where images live (daemon/storage.Storage, embedded or
@@ -32,6 +33,9 @@ type Storage interface {
 	Snapshotter() string
 	// CollectGarbage runs a garbage collection now and waits for it.
 	CollectGarbage(ctx context.Context) error
+	// Inflight is the table through which layers are applied while their
+	// blobs download; nil when the storage cannot (a remote containerd).
+	Inflight() *inflight.Table
 }
 
 // EventLogger records daemon events.
@@ -82,6 +86,9 @@ type ImageService struct {
 	// unpackLocks make concurrent pulls unpack (and fetch) each layer once
 	// (pull_unpack_lock.go).
 	unpackLocks *keyedLocks
+	// inflight, when not nil, lets layers be applied while downloading
+	// (pull_stream.go).
+	inflight *inflight.Table
 	// pruning is set while an image prune runs (one at a time).
 	pruning atomic.Bool
 }
@@ -114,6 +121,7 @@ func New(cfg Config) *ImageService {
 		env:         env,
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 		unpackLocks: newKeyedLocks(),
+		inflight:    cfg.Storage.Inflight(),
 	}
 	s.downloadLimit = newLimiter(n)
 	s.downloads = s.downloadLimit.Semaphore()

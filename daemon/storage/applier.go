@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/layer/gunzip"
+	"github.com/berth-dev/berth/layer/inflight"
 )
 
 // applier is the embedded stack's diff applier. gzip layers (nearly all of
@@ -31,17 +33,33 @@ import (
 // containerd's filesystem applier. Either way the filesystem is synced once
 // when the layer is applied, before the snapshot can be committed (see the
 // durability rule in the package doc).
+//
+// Both read blobs through the inflight table's provider: a layer still
+// downloading is applied as its bytes arrive, and only completes once its
+// blob is committed (see layer/inflight). When such an apply fails, the
+// download's own error, if it failed, is the one reported.
 type applier struct {
+	inflight *inflight.Table
 	store    content.Provider
 	gunzip   *gunzip.Gunzip
 	fallback diff.Applier
 }
 
-func newApplier(store content.Provider, gz *gunzip.Gunzip, fallback diff.Applier) applier {
-	return applier{store: store, gunzip: gz, fallback: fallback}
+func newApplier(t *inflight.Table, store content.Provider, gz *gunzip.Gunzip, fallback diff.Applier) applier {
+	return applier{inflight: t, store: store, gunzip: gz, fallback: fallback}
 }
 
 func (a applier) Apply(ctx context.Context, desc ocispec.Descriptor, mounts []mount.Mount, opts ...diff.ApplyOpt) (ocispec.Descriptor, error) {
+	applied, err := a.apply(ctx, desc, mounts, opts...)
+	if err != nil && a.inflight != nil {
+		if derr := a.inflight.Wait(desc.Digest, ctx.Done()); derr != nil && !errors.Is(derr, context.Canceled) {
+			return ocispec.Descriptor{}, derr
+		}
+	}
+	return applied, err
+}
+
+func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mount.Mount, opts ...diff.ApplyOpt) (ocispec.Descriptor, error) {
 	var config diff.ApplyConfig
 	for _, o := range opts {
 		if err := o(ctx, desc, &config); err != nil {

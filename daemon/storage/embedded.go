@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth-dev/berth/layer/gunzip"
+	"github.com/berth-dev/berth/layer/inflight"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -40,6 +41,7 @@ type embedded struct {
 	mdb          *metadata.DB
 	gc           *gcScheduler
 	snapshotters map[string]snapshots.Snapshotter // the raw ones, closed on close
+	inflight     *inflight.Table                  // layers applied while downloading
 }
 
 // diffService pairs the walking differ with berth's applier (see
@@ -82,6 +84,10 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 	if err != nil {
 		return nil, fmt.Errorf("storage: content store: %w", err)
 	}
+	// Writers of blobs a pull expects are followed, so their layers can be
+	// applied while they download (see layer/inflight).
+	emb.inflight = inflight.NewTable()
+	cs = emb.inflight.WrapStore(cs, filepath.Join(root, contentDir))
 
 	effective, sns, roots, err := openSnapshotters(filepath.Join(root, snapshotsDir), opts.Snapshotter, logger)
 	if err != nil {
@@ -106,7 +112,7 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 	gz := gunzip.New(gunzip.WithLogger(logger))
 	differ := diffService{
 		Comparer: walking.NewWalkingDiff(mcs),
-		Applier:  newApplier(mcs, gz, apply.NewFileSystemApplier(mcs)),
+		Applier:  newApplier(emb.inflight, emb.inflight.Provider(mcs), gz, apply.NewFileSystemApplier(emb.inflight.Provider(mcs))),
 	}
 
 	c, err := client.New("",

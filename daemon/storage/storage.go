@@ -37,6 +37,8 @@ import (
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/pkg/identifiers"
 	"github.com/containerd/log"
+
+	"github.com/berth-dev/berth/layer/inflight"
 )
 
 const (
@@ -169,6 +171,16 @@ func (s *Storage) Namespace() string { return s.namespace }
 
 // Embedded reports whether the storage runs the in-process stack.
 func (s *Storage) Embedded() bool { return s.emb != nil }
+
+// Inflight returns the table of blobs being downloaded whose layers the
+// applier may read while they are written: embedded mode only, nil in
+// remote mode (containerd applies from its own store there).
+func (s *Storage) Inflight() *inflight.Table {
+	if s.emb == nil {
+		return nil
+	}
+	return s.emb.inflight
+}
 
 // Address returns the containerd socket in remote mode, "" when embedded.
 func (s *Storage) Address() string { return s.address }

@@ -27,6 +27,10 @@ import (
 // pull of BenchmarkPullLayers (taken from --debug's /debug/pprof).
 const profileEnv = "BERTH_BENCH_PROFILE"
 
+// logEnv names a file for berthd's --debug log of BenchmarkPullLayers
+// (per-layer fetch and unpack times).
+const logEnv = "BERTH_BENCH_LOG"
+
 // BenchmarkPullLayers pulls an image made of the gzip layers in
 // BERTH_BENCH_LAYERS (a usr-like image) and reports MB/s of compressed
 // data, berthd's CPU seconds and its children's (igzip/unpigz) per pull.
@@ -109,6 +113,11 @@ func BenchmarkPullLayers(b *testing.B) {
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "berthd-cpu-s/op")
 	b.ReportMetric(childCPU.Seconds()/float64(b.N), "decoder-cpu-s/op")
 	b.ReportMetric(float64(peakRSS(b, d.PID()))/(1<<20), "peak-RSS-MiB")
+	if out := os.Getenv(logEnv); out != "" {
+		if err := os.WriteFile(out, []byte(d.Logs()), 0o644); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // cpuProfile saves seconds of berthd's CPU profile, read over its socket.
