@@ -32,8 +32,8 @@ const (
 	// DefaultDownloadStallTimeout is how long a layer download may
 	// receive nothing before it is resumed.
 	DefaultDownloadStallTimeout = Duration(30 * time.Second)
-	DefaultLogLevel               = "info"
-	DefaultLogFormat              = "text"
+	DefaultLogLevel             = "info"
+	DefaultLogFormat            = "text"
 	// DefaultTCPPort is the port of a -H tcp address given without one.
 	DefaultTCPPort = "2375"
 )
