@@ -88,6 +88,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		HostsDir:           cfg.HostsDir(),
 		UserAgent:          "berth/" + Version,
 		WrapTransport:      d.metrics.Transport,
+		TransportOptions:   transportOptions(cfg),
 	})
 	d.images = images.New(images.Config{
 		Storage:                st,

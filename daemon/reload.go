@@ -6,11 +6,13 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/containerd/log"
 	"github.com/moby/moby/api/types/events"
 
 	"github.com/berth-dev/berth/daemon/config"
+	"github.com/berth-dev/berth/distribution"
 )
 
 // reloadable holds the configuration in effect, which Reload swaps whole:
@@ -25,8 +27,9 @@ type reloadable struct {
 func (d *Daemon) config() *config.Config { return d.live.Load() }
 
 // Reload applies the options of next that dockerd reloads on SIGHUP:
-// debug and log-level, max-concurrent-downloads, insecure-registries,
-// registry-mirrors and labels (and max-concurrent-uploads). next is a complete, validated configuration
+// debug and log-level, max-concurrent-downloads, max-download-attempts,
+// insecure-registries, registry-mirrors and labels (and
+// max-concurrent-uploads, download-stall-timeout). next is a complete, validated configuration
 // (defaults, flags and daemon.json); its other options take effect only at
 // the next start. Running pulls keep their registry settings and share the
 // resized download cap. Reload emits a daemon "reload" event whose
@@ -37,7 +40,7 @@ func (d *Daemon) Reload(next *config.Config) {
 	old := d.config()
 	cfg := reloadedOptions(old, next)
 	if restartOnly(old, next) {
-		log.L.Warn("daemon.json changes other than debug, log-level, max-concurrent-downloads, max-concurrent-uploads, insecure-registries, registry-mirrors and labels take effect at the next start")
+		log.L.Warn("daemon.json changes other than debug, log-level, max-concurrent-downloads, max-concurrent-uploads, max-download-attempts, download-stall-timeout, insecure-registries, registry-mirrors and labels take effect at the next start")
 	}
 	for _, k := range next.Ignored {
 		log.L.Warn(config.IgnoredWarning(k))
@@ -51,7 +54,8 @@ func (d *Daemon) Reload(next *config.Config) {
 	log.L.Debugf("Reset Max Concurrent Downloads: %d", cfg.MaxConcurrentDownloads)
 	d.images.SetMaxConcurrentUploads(cfg.MaxConcurrentUploads)
 	log.L.Debugf("Reset Max Concurrent Uploads: %d", cfg.MaxConcurrentUploads)
-	d.registries.Reconfigure(cfg.InsecureRegistries, cfg.RegistryMirrors)
+	d.registries.Reconfigure(cfg.InsecureRegistries, cfg.RegistryMirrors, transportOptions(cfg)...)
+	log.L.Debugf("Reset Max Download Attempts: %d", cfg.MaxDownloadAttempts)
 
 	d.events.Log(events.DaemonEventType, events.ActionReload, events.Actor{
 		ID:         d.engineID(),
@@ -69,6 +73,8 @@ func reloadedOptions(old, next *config.Config) *config.Config {
 	cfg.LogLevel = next.LogLevel
 	cfg.MaxConcurrentDownloads = next.MaxConcurrentDownloads
 	cfg.MaxConcurrentUploads = next.MaxConcurrentUploads
+	cfg.MaxDownloadAttempts = next.MaxDownloadAttempts
+	cfg.DownloadStallTimeout = next.DownloadStallTimeout
 	cfg.InsecureRegistries = next.InsecureRegistries
 	cfg.RegistryMirrors = next.RegistryMirrors
 	cfg.Labels = next.Labels
@@ -90,6 +96,7 @@ func reloadAttributes(cfg *config.Config) map[string]string {
 		"debug":                    strconv.FormatBool(cfg.Debug),
 		"max-concurrent-downloads": strconv.Itoa(cfg.MaxConcurrentDownloads),
 		"max-concurrent-uploads":   strconv.Itoa(cfg.MaxConcurrentUploads),
+		"max-download-attempts":    strconv.Itoa(cfg.MaxDownloadAttempts),
 		"insecure-registries":      jsonList(cfg.InsecureRegistries),
 		"registry-mirrors":         jsonList(cfg.RegistryMirrors),
 		"labels":                   jsonList(cfg.Labels),
@@ -106,4 +113,12 @@ func jsonList(v []string) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// transportOptions are the registry transport settings of cfg.
+func transportOptions(cfg *config.Config) []distribution.TransportOption {
+	return []distribution.TransportOption{
+		distribution.WithAttempts(cfg.MaxDownloadAttempts),
+		distribution.WithStallTimeout(time.Duration(cfg.DownloadStallTimeout)),
+	}
 }

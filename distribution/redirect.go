@@ -49,8 +49,8 @@ func port(u *url.URL) string {
 
 // updateClient makes a registry host's HTTP client berth's: a shared connection
 // pool (share: no hosts.toml or certs directory for the host), the redirect
-// policy above and the fault-tolerant transport.
-func (r *Registries) updateClient(share bool) func(*http.Client) error {
+// policy above and the fault-tolerant transport, with the options of live.
+func (r *Registries) updateClient(share bool, live *settings) func(*http.Client) error {
 	pool := r.transports.updateClient(share)
 	return func(c *http.Client) error {
 		// The connection pool first (it swaps in a shared *http.Transport),
@@ -60,7 +60,7 @@ func (r *Registries) updateClient(share bool) func(*http.Client) error {
 			return err
 		}
 		c.CheckRedirect = checkRedirect
-		c.Transport = NewTransport(c.Transport, r.cfg.TransportOptions...)
+		c.Transport = NewTransport(c.Transport, live.transport...)
 		return nil
 	}
 }

@@ -41,7 +41,8 @@ type Config struct {
 	// host (berthd counts the bytes for its metrics).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// TransportOptions tune the registry transport (stall timeout,
-	// attempts, backoff); none means the defaults.
+	// attempts, backoff); none means the defaults. Reconfigure adds to
+	// them.
 	TransportOptions []TransportOption
 }
 
@@ -110,7 +111,7 @@ func (r *Registries) hosts(ctx context.Context, auth *registry.AuthConfig) docke
 		opts := config.HostOptions{
 			Credentials:  creds,
 			HostDir:      r.hostDir,
-			UpdateClient: r.updateClient(dir == ""),
+			UpdateClient: r.updateClient(dir == "", live),
 		}
 		if live.isInsecure(host) {
 			// Try HTTPS without verification first, then fall back to HTTP.

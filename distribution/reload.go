@@ -14,13 +14,23 @@ type settings struct {
 	insecure     []string     // host[:port] names and CIDRs, as configured
 	insecureNets []*net.IPNet // the CIDRs among them
 	mirrors      []string
+	// transport are Config.TransportOptions followed by the reloaded
+	// ones (attempts, stall timeout), which win.
+	transport []TransportOption
 }
 
-// Reconfigure replaces the insecure registries and the docker.io mirrors
-// (values already validated, as in Config). Pulls that already resolved
-// keep the settings they started with; later ones use the new settings.
-func (r *Registries) Reconfigure(insecure, mirrors []string) {
-	st := &settings{insecure: slices.Clone(insecure), mirrors: slices.Clone(mirrors)}
+// Reconfigure replaces the insecure registries, the docker.io mirrors
+// (values already validated, as in Config) and the transport options given
+// on top of Config.TransportOptions (max-download-attempts, the stall
+// timeout). Pulls that already resolved keep the settings they started
+// with; later ones use the new settings. The connection pools stay: each
+// host configuration wraps them in a transport of its own (redirect.go).
+func (r *Registries) Reconfigure(insecure, mirrors []string, transport ...TransportOption) {
+	st := &settings{
+		insecure:  slices.Clone(insecure),
+		mirrors:   slices.Clone(mirrors),
+		transport: append(slices.Clone(r.cfg.TransportOptions), transport...),
+	}
 	for _, s := range insecure {
 		if _, n, err := net.ParseCIDR(s); err == nil {
 			st.insecureNets = append(st.insecureNets, n)

@@ -20,10 +20,11 @@ const (
 	// it is resumed from where it stopped.
 	DefaultStallTimeout = 30 * time.Second
 	// DefaultAttempts is how many times one request or one body is tried
-	// without progress before its error is returned.
-	DefaultAttempts = 4
+	// without progress before its error is returned: dockerd's default
+	// max-download-attempts.
+	DefaultAttempts = 5
 	// DefaultBackoff is the first wait between attempts; it doubles
-	// (0.5 s, 1 s, 2 s).
+	// (0.5 s, 1 s, 2 s, 4 s).
 	DefaultBackoff = 500 * time.Millisecond
 	// maxRetryAfter is the longest Retry-After honoured; a registry asking
 	// for longer gets its answer passed on.
@@ -132,8 +133,10 @@ func (t *transport) roundTrip(req *http.Request) (*http.Response, context.Cancel
 			resp.Body.Close()
 		}
 		cancel()
+		cause := errOrStatus(resp, err)
 		log.G(ctx).WithField("url", req.URL.Redacted()).WithField("attempt", attempt).
-			WithError(errOrStatus(resp, err)).Debugf("registry request failed; retrying in %v", wait)
+			WithError(cause).Debugf("registry request failed; retrying in %v", wait)
+		notifyRetry(ctx, Retry{Offset: rangeStart(req), Delay: wait, Attempt: attempt, Err: cause})
 		if err := sleep(ctx, wait); err != nil {
 			return nil, nil, err
 		}

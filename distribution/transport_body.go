@@ -106,6 +106,7 @@ func (b *watchedBody) reopen(cause error) error {
 		offset := b.start + b.read
 		log.G(b.ctx).WithError(cause).WithField("url", b.url).WithField("offset", offset).
 			Infof("download interrupted; resuming in %v", wait)
+		notifyRetry(b.ctx, Retry{Offset: offset, Delay: wait, Attempt: b.failures, Err: cause})
 		if err := sleep(b.ctx, wait); err != nil {
 			return err
 		}

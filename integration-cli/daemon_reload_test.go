@@ -52,7 +52,7 @@ func TestDaemonReloadOnSIGHUP(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // let the subscription start
 
 	writeDaemonJSON(t, d, `{"debug":true,"registry-mirrors":["https://mirror.example/"],
-		"insecure-registries":["reg.example:5000"],"labels":["env=ci"],"max-concurrent-downloads":7}`)
+		"insecure-registries":["reg.example:5000"],"labels":["env=ci"],"max-concurrent-downloads":7,"max-download-attempts":3}`)
 	sighup(t, d, "Reloaded configuration")
 
 	if !events.WaitForOutput("daemon reload", 10*time.Second) {
@@ -64,7 +64,7 @@ func TestDaemonReloadOnSIGHUP(t *testing.T) {
 		t.Fatalf("event attributes %q: %v", line, err)
 	}
 	want := map[string]string{
-		"debug": "true", "max-concurrent-downloads": "7", "labels": `["env=ci"]`,
+		"debug": "true", "max-concurrent-downloads": "7", "max-download-attempts": "3", "labels": `["env=ci"]`,
 		"registry-mirrors": `["https://mirror.example/"]`, "insecure-registries": `["reg.example:5000"]`,
 	}
 	for k, v := range want {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/daemon/storage"
 )
@@ -26,8 +27,13 @@ const (
 	// DefaultMaxConcurrentDownloads is dockerd's max-concurrent-downloads.
 	DefaultMaxConcurrentDownloads = 3
 	DefaultMaxConcurrentUploads   = 5
-	DefaultLogLevel               = "info"
-	DefaultLogFormat              = "text"
+	// DefaultMaxDownloadAttempts is dockerd's max-download-attempts.
+	DefaultMaxDownloadAttempts = 5
+	// DefaultDownloadStallTimeout is how long a layer download may
+	// receive nothing before it is resumed.
+	DefaultDownloadStallTimeout = Duration(30 * time.Second)
+	DefaultLogLevel             = "info"
+	DefaultLogFormat            = "text"
 	// DefaultTCPPort is the port of a -H tcp address given without one.
 	DefaultTCPPort = "2375"
 )
@@ -44,6 +50,8 @@ type Config struct {
 	Snapshotter            string   `json:"snapshotter,omitempty"`
 	MaxConcurrentDownloads int      `json:"max-concurrent-downloads,omitempty"`
 	MaxConcurrentUploads   int      `json:"max-concurrent-uploads,omitempty"`
+	MaxDownloadAttempts    int      `json:"max-download-attempts,omitempty"`
+	DownloadStallTimeout   Duration `json:"download-stall-timeout,omitempty"`
 	Group                  string   `json:"group,omitempty"`
 	Pidfile                string   `json:"pidfile,omitempty"`
 	LogLevel               string   `json:"log-level,omitempty"`
@@ -69,6 +77,8 @@ func New() *Config {
 		Snapshotter:            DefaultSnapshotter,
 		MaxConcurrentDownloads: DefaultMaxConcurrentDownloads,
 		MaxConcurrentUploads:   DefaultMaxConcurrentUploads,
+		MaxDownloadAttempts:    DefaultMaxDownloadAttempts,
+		DownloadStallTimeout:   DefaultDownloadStallTimeout,
 		LogLevel:               DefaultLogLevel,
 		LogFormat:              DefaultLogFormat,
 	}
@@ -113,6 +123,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConcurrentUploads < 1 {
 		return fmt.Errorf("invalid max-concurrent-uploads %d: it must be at least 1", c.MaxConcurrentUploads)
+	}
+	if c.MaxDownloadAttempts < 1 {
+		return fmt.Errorf("invalid max-download-attempts %d: it must be at least 1", c.MaxDownloadAttempts)
+	}
+	if c.DownloadStallTimeout <= 0 {
+		return fmt.Errorf("invalid download-stall-timeout %s: it must be positive", c.DownloadStallTimeout)
 	}
 	// What the storage can do: overlayfs or native when embedded, any
 	// snapshotter a running containerd has.

@@ -30,9 +30,6 @@ var dockerdOnlyKeys = map[string]bool{
 	// Storage driver (berthd uses containerd snapshotters: see "snapshotter").
 	"storage-driver": true, "storage-opts": true,
 
-	// Image transfer settings berthd does not implement (yet).
-	"max-download-attempts": true,
-
 	// Containers, runtimes, logging drivers.
 	"default-runtime": true, "runtimes": true, "default-ulimits": true, "default-shm-size": true,
 	"default-ipc-mode": true, "default-cgroupns-mode": true, "default-stop-timeout": true,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/snapshots"
@@ -34,6 +35,7 @@ type layerProgress struct {
 	phase   layerPhase
 	waited  bool                // "Waiting" sent (once per layer)
 	sent    jsonstream.Progress // last numbers sent, to skip repeats
+	retry   *layerRetry         // a retry being counted down (pull_progress_retry.go)
 }
 
 // pullProgress turns the state of the content store and the snapshotter
@@ -177,6 +179,7 @@ func (p *pullProgress) sample(ctx context.Context) {
 			}
 		}
 	}
+	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, lp := range p.layers {
@@ -184,16 +187,22 @@ func (p *pullProgress) sample(ctx context.Context) {
 			continue
 		}
 		if lp.phase < phaseDownloaded {
-			if st, ok := statuses[lp.desc.Digest]; ok && st.Offset > 0 {
-				total := st.Total
-				if total <= 0 {
-					total = lp.desc.Size
+			st, ok := statuses[lp.desc.Digest]
+			if ok && st.Offset > 0 {
+				if p.retryOver(lp, st.Offset, now) {
+					total := st.Total
+					if total <= 0 {
+						total = lp.desc.Size
+					}
+					p.send(lp, "Downloading", &jsonstream.Progress{Current: st.Offset, Total: total})
+					lp.phase = phaseDownloading
 				}
-				p.send(lp, "Downloading", &jsonstream.Progress{Current: st.Offset, Total: total})
-				lp.phase = phaseDownloading
 			} else if inStore, _ := blobPresent(ctx, p.store, lp.desc.Digest); inStore {
+				lp.retry = nil
 				p.send(lp, "Download complete", nil)
 				lp.phase = phaseDownloaded
+			} else if lp.retry != nil {
+				p.countDown(lp, now)
 			}
 		}
 		if n, ok := p.extracted[lp.desc.Digest]; ok && lp.phase >= phaseDownloaded {

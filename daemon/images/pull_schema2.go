@@ -96,7 +96,7 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		return pullResult{}, err
 	}
 	handler := c8dimages.Handlers(
-		remotes.FetchHandler(s.content, fetcher),
+		remotes.FetchHandler(s.content, progress.observeRetries(fetcher)),
 		c8dimages.SetChildrenMappedLabels(s.content, c8dimages.ChildrenHandler(s.content), nil),
 		sourceLabel,
 	)
