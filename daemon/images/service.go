@@ -32,6 +32,9 @@ type Storage interface {
 	Snapshotter() string
 	// CollectGarbage runs a garbage collection now and waits for it.
 	CollectGarbage(ctx context.Context) error
+	// Generations are the metadata's write and removal counters (ok false
+	// when changes can happen unseen: then nothing is cached).
+	Generations() (writes, removals uint64, ok bool)
 }
 
 // EventLogger records daemon events.
@@ -84,6 +87,8 @@ type ImageService struct {
 	unpackLocks *keyedLocks
 	// pruning is set while an image prune runs (one at a time).
 	pruning atomic.Bool
+	// caches keep what listing many images reads (meta_cache.go).
+	caches *metaCaches
 }
 
 // New returns the image service.
@@ -114,6 +119,7 @@ func New(cfg Config) *ImageService {
 		env:         env,
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 		unpackLocks: newKeyedLocks(),
+		caches:      newMetaCaches(),
 	}
 	s.downloadLimit = newLimiter(n)
 	s.downloads = s.downloadLimit.Semaphore()

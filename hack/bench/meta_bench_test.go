@@ -22,9 +22,10 @@ import (
 // Settings of BenchmarkMetadata (issue 12: 10,000 images, 100 tags each
 // for 100 of them).
 const (
-	metaImagesEnv  = "BERTH_BENCH_IMAGES"       // images to seed (default 10000)
-	metaProfileEnv = "BERTH_BENCH_META_PROFILE" // file for a CPU profile of berthd during list/api
-	metaTagged     = 100                        // images with metaTags names
+	metaImagesEnv  = "BERTH_BENCH_IMAGES"          // images to seed (default 10000)
+	metaProfileEnv = "BERTH_BENCH_META_PROFILE"    // file for a CPU profile of berthd during one sub-benchmark
+	metaProfileOf  = "BERTH_BENCH_META_PROFILE_OF" // which one (default list-api)
+	metaTagged     = 100                           // images with metaTags names
 	metaTags       = 100
 	metaBatch      = 500 // images per bbolt transaction while seeding
 )
@@ -85,18 +86,8 @@ func BenchmarkMetadata(b *testing.B) {
 		b.Fatalf("listed %d images, seeded %d", len(list.Items), n)
 	}
 
-	b.Run("list/api", func(b *testing.B) {
-		var prof chan error
-		if out := os.Getenv(metaProfileEnv); out != "" {
-			prof = make(chan error, 1)
-			go func() { prof <- cpuProfile(d.Socket(), out, 10*time.Second) }()
-			defer func() {
-				if err := <-prof; err != nil {
-					b.Error(err)
-				}
-			}()
-		}
-		timed(b, func(int) error {
+	b.Run("list-api", func(b *testing.B) {
+		timed(b, d.Socket(), func(int) error {
 			resp, err := hc.Get("http://berthd/v1.47/images/json")
 			if err != nil {
 				return err
@@ -109,8 +100,8 @@ func BenchmarkMetadata(b *testing.B) {
 			return err
 		})
 	})
-	b.Run("list/sdk", func(b *testing.B) {
-		timed(b, func(int) error {
+	b.Run("list-sdk", func(b *testing.B) {
+		timed(b, d.Socket(), func(int) error {
 			res, err := api.ImageList(ctx, client.ImageListOptions{})
 			if err == nil && len(res.Items) < n-metaTagged {
 				err = fmt.Errorf("listed %d images", len(res.Items))
@@ -119,8 +110,8 @@ func BenchmarkMetadata(b *testing.B) {
 		})
 	})
 	cli := dockercli.New(b, d.Host())
-	b.Run("list/cli", func(b *testing.B) {
-		timed(b, func(int) error {
+	b.Run("list-cli", func(b *testing.B) {
+		timed(b, d.Socket(), func(int) error {
 			if r := cli.Run("images"); r.ExitCode != 0 {
 				return fmt.Errorf("docker images: %s", r.Combined())
 			}
@@ -129,7 +120,7 @@ func BenchmarkMetadata(b *testing.B) {
 	})
 	inspected := 0
 	b.Run("inspect", func(b *testing.B) {
-		timed(b, func(int) error {
+		timed(b, d.Socket(), func(int) error {
 			inspected++
 			name := plan[metaTagged+inspected].names[0]
 			res, err := api.ImageInspect(ctx, name)
@@ -141,22 +132,22 @@ func BenchmarkMetadata(b *testing.B) {
 	})
 	// Remove from the end of the plan, so inspect and list keep theirs.
 	next := n
-	b.Run("rmi/one-name", func(b *testing.B) {
-		timed(b, func(int) error {
+	b.Run("rmi-one-name", func(b *testing.B) {
+		timed(b, d.Socket(), func(int) error {
 			next--
 			return removed(api.ImageRemove(ctx, plan[next].names[0], client.ImageRemoveOptions{}))
 		})
 	})
 	tag := 0
-	b.Run("rmi/one-of-100-tags", func(b *testing.B) {
-		timed(b, func(int) error {
+	b.Run("rmi-one-of-100-tags", func(b *testing.B) {
+		timed(b, d.Socket(), func(int) error {
 			tag++
 			return removed(api.ImageRemove(ctx, plan[0].names[tag], client.ImageRemoveOptions{}))
 		})
 	})
 	tagged := 0
-	b.Run("rmi/100-tags-by-id", func(b *testing.B) {
-		timed(b, func(int) error {
+	b.Run("rmi-100-tags-by-id", func(b *testing.B) {
+		timed(b, d.Socket(), func(int) error {
 			tagged++
 			return removed(api.ImageRemove(ctx, plan[tagged].built.Digest.String(), client.ImageRemoveOptions{Force: true}))
 		})
@@ -172,10 +163,25 @@ func removed(res client.ImageRemoveResult, err error) error {
 	return err
 }
 
-// timed runs op b.N times, timing each, and reports the median in ms.
-func timed(b *testing.B, op func(i int) error) {
+// timed runs op b.N times, timing each, and reports the median in ms;
+// with BERTH_BENCH_META_PROFILE it takes a CPU profile of berthd (socket)
+// during the sub-benchmark BERTH_BENCH_META_PROFILE_OF names.
+func timed(b *testing.B, socket string, op func(i int) error) {
 	b.Helper()
 	times := make([]time.Duration, 0, b.N)
+	of := os.Getenv(metaProfileOf)
+	if of == "" {
+		of = "list-api"
+	}
+	if out := os.Getenv(metaProfileEnv); out != "" && strings.HasSuffix(b.Name(), "/"+of) && b.N > 1 {
+		prof := make(chan error, 1)
+		go func() { prof <- cpuProfile(socket, out, 10*time.Second) }()
+		defer func() {
+			if err := <-prof; err != nil {
+				b.Error(err)
+			}
+		}()
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t := time.Now()
