@@ -192,11 +192,10 @@ type selectedImage struct {
 // content cannot be read fails the selection, unless lenient: then it is
 // logged and selected without its content.
 func (s *ImageService) selectImages(ctx context.Context, flt *imageFilter, cache *usageCache, lenient bool) ([]*selectedImage, error) {
-	records, err := s.images.List(ctx)
+	records, err := s.allRecords(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sortByName(records)
 	byTarget := map[digest.Digest]*selectedImage{}
 	var all []*selectedImage
 	for _, rec := range records {

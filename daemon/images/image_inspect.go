@@ -49,7 +49,7 @@ func (s *ImageService) ImageInspect(ctx context.Context, name string, opts backe
 			names = append(names, rec.Name)
 		}
 	}
-	tags, digests := repoTagsAndDigests(names, registryDigest(r.all, img.Target.Digest))
+	tags, digests := repoTagsAndDigestsCached(names, registryDigest(r.all, img.Target.Digest), s.caches.nameCache())
 
 	target := img.Target
 	size := v.size()

@@ -31,7 +31,7 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 	out := make([]imagetypes.Summary, 0, len(selected))
 	views := make([]*imageView, 0, len(selected))
 	for _, sel := range selected {
-		sum := summarize(sel, opts.Manifests)
+		sum := summarize(sel, opts.Manifests, s.caches.nameCache())
 		if opts.Identity {
 			s.setManifestIdentities(ctx, &sum, sel.view.target)
 		}
@@ -53,15 +53,15 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 }
 
 // summarize renders one listed image.
-func summarize(li *selectedImage, withManifests bool) imagetypes.Summary {
+func summarize(li *selectedImage, withManifests bool, names *boundedCache[string, nameFacts]) imagetypes.Summary {
 	v := li.view
-	var names []string
+	var named []string
 	for _, rec := range li.records {
 		if !IsDangling(rec) {
-			names = append(names, rec.Name)
+			named = append(named, rec.Name)
 		}
 	}
-	tags, digests := repoTagsAndDigests(names, registryDigest(li.records, v.target.Digest))
+	tags, digests := repoTagsAndDigestsCached(named, registryDigest(li.records, v.target.Digest), names)
 	lbls := v.labels()
 	if lbls == nil {
 		lbls = map[string]string{}

@@ -11,14 +11,21 @@ import (
 )
 
 // usageCache remembers snapshot usage by chain ID for one request, so that
-// layers shared by several images are measured once.
+// layers shared by several images are measured once; usages found at the
+// request's removal generation are kept across requests (meta_cache.go).
 type usageCache struct {
-	sn    snapshots.Snapshotter
-	sizes map[digest.Digest]int64 // -1: no such snapshot
+	sn        snapshots.Snapshotter
+	sizes     map[digest.Digest]int64 // -1: no such snapshot
+	shared    *boundedCache[digest.Digest, cachedUsage]
+	gen       uint64 // removals
+	writes    uint64
+	cacheable bool
 }
 
 func (s *ImageService) newUsageCache() *usageCache {
-	return &usageCache{sn: s.snapshotService(), sizes: map[digest.Digest]int64{}}
+	writes, removals, ok := s.generations()
+	return &usageCache{sn: s.snapshotService(), sizes: map[digest.Digest]int64{},
+		shared: s.caches.usageCache(), gen: removals, writes: writes, cacheable: ok}
 }
 
 // usage returns the disk usage of the snapshot chainID and whether it
@@ -27,15 +34,31 @@ func (c *usageCache) usage(ctx context.Context, chainID digest.Digest) (int64, b
 	if n, ok := c.sizes[chainID]; ok {
 		return n, n >= 0, nil
 	}
+	if cu, ok := c.shared.get(chainID); ok && c.cacheable {
+		if cu.size >= 0 && cu.gen == c.gen {
+			c.sizes[chainID] = cu.size
+			return cu.size, true, nil
+		}
+		if cu.size < 0 && cu.gen == c.writes {
+			c.sizes[chainID] = -1
+			return 0, false, nil
+		}
+	}
 	u, err := c.sn.Usage(ctx, chainID.String())
 	if err != nil {
 		if errdefs.IsNotFound(err) {
 			c.sizes[chainID] = -1
+			if c.cacheable {
+				c.shared.put(chainID, cachedUsage{size: -1, gen: c.writes})
+			}
 			return 0, false, nil
 		}
 		return 0, false, err
 	}
 	c.sizes[chainID] = u.Size
+	if c.cacheable {
+		c.shared.put(chainID, cachedUsage{size: u.Size, gen: c.gen})
+	}
 	return u.Size, true, nil
 }
 

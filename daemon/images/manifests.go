@@ -87,6 +87,7 @@ func (pm *platformManifest) runnable() bool {
 // platformManifests lists the manifests reachable from target (nothing when
 // its index is not present).
 func (s *ImageService) platformManifests(ctx context.Context, target ocispec.Descriptor) ([]*platformManifest, error) {
+	gen, cacheable := s.removalGen()
 	var out []*platformManifest
 	seen := map[digest.Digest]bool{}
 	err := image.WalkManifests(ctx, s.content, target, nil, func(desc ocispec.Descriptor, _ []ocispec.Descriptor) error {
@@ -94,7 +95,7 @@ func (s *ImageService) platformManifests(ctx context.Context, target ocispec.Des
 			return nil
 		}
 		seen[desc.Digest] = true
-		pm, err := s.inspectManifest(ctx, desc)
+		pm, err := s.inspectManifest(ctx, desc, gen, cacheable)
 		if err != nil {
 			return err
 		}
@@ -108,15 +109,17 @@ func (s *ImageService) platformManifests(ctx context.Context, target ocispec.Des
 }
 
 // inspectManifest classifies one manifest and checks which of its blobs are
-// present.
-func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descriptor) (*platformManifest, error) {
+// present. What the manifest and its config say is read once and cached;
+// presence is checked again unless everything was present at removal
+// generation gen (and cacheable says presence may be cached).
+func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descriptor, gen uint64, cacheable bool) (*platformManifest, error) {
 	pm := &platformManifest{Desc: desc, Kind: imagetypes.ManifestKindUnknown}
 	forDigest, isAttestation := image.AttestationFor(desc)
 	if desc.Platform != nil {
 		pm.Platform = platforms.Normalize(*desc.Platform)
 	}
 
-	m, err := image.ReadManifest(ctx, s.content, desc)
+	f, configPresent, layerPresent, err := s.manifestFacts(ctx, desc, gen, cacheable)
 	if err != nil {
 		if !errdefs.IsNotFound(err) {
 			return nil, err
@@ -130,26 +133,16 @@ func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descrip
 		}
 		return pm, nil
 	}
-	pm.ConfigDesc = m.Config
+	pm.ConfigDesc = f.config
+	pm.Blobs = make([]ocispec.Descriptor, 0, 2+len(f.layers))
 	pm.Blobs = append(pm.Blobs, desc)
-
-	available := true
-	var cfg configSummary
-	if err := image.ReadConfigInto(ctx, s.content, m.Config, &cfg); err == nil {
-		pm.Config = &cfg
-		pm.Blobs = append(pm.Blobs, m.Config)
-	} else if errdefs.IsNotFound(err) {
-		available = false
-	} else if !errdefs.IsDataLoss(err) && !errdefs.IsInvalidArgument(err) {
-		// Undecodable or over the size limit: described without config.
-		return nil, err
+	available := configPresent
+	if f.cfg != nil {
+		pm.Config = f.cfg
+		pm.Blobs = append(pm.Blobs, f.config)
 	}
-	for _, l := range m.Layers {
-		present, err := blobPresent(ctx, s.content, l.Digest)
-		if err != nil {
-			return nil, err
-		}
-		if present {
+	for i, l := range f.layers {
+		if layerPresent == nil || layerPresent[i] {
 			pm.Blobs = append(pm.Blobs, l)
 		} else {
 			available = false
@@ -161,7 +154,7 @@ func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descrip
 	case isAttestation:
 		pm.Kind, pm.AttestationFor = imagetypes.ManifestKindAttestation, forDigest
 		return pm, nil
-	case !image.HasImageLayers(m):
+	case !f.imageLayers:
 		return pm, nil
 	}
 	pm.Kind = imagetypes.ManifestKindImage
@@ -172,6 +165,81 @@ func (s *ImageService) inspectManifest(ctx context.Context, desc ocispec.Descrip
 		pm.ChainIDs = layer.ChainIDs(pm.Config.RootFS.DiffIDs)
 	}
 	return pm, nil
+}
+
+// manifestFacts returns what the manifest desc says (not found when it is
+// not present), whether its config counts as present (a config that does
+// not decode does, as it is described without) and which layers are
+// present (nil: all).
+func (s *ImageService) manifestFacts(ctx context.Context, desc ocispec.Descriptor, gen uint64, cacheable bool) (f *manifestFacts, configPresent bool, layerPresent []bool, err error) {
+	cached, ok := s.caches.manifestCache().get(desc.Digest)
+	if ok {
+		if err := image.CheckManifestSize(desc); err != nil {
+			return nil, false, nil, err
+		}
+	}
+	if ok && cacheable && cached.complete && cached.gen == gen {
+		return cached, true, nil, nil
+	}
+	if ok {
+		present, err := blobPresent(ctx, s.content, desc.Digest)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		if !present {
+			return nil, false, nil, errdefs.ErrNotFound.WithMessage("manifest " + desc.Digest.String())
+		}
+		f = &manifestFacts{config: cached.config, layers: cached.layers, imageLayers: cached.imageLayers, cfg: cached.cfg}
+	} else {
+		m, err := image.ReadManifest(ctx, s.content, desc)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		f = &manifestFacts{config: m.Config, layers: m.Layers, imageLayers: image.HasImageLayers(m)}
+	}
+
+	configPresent = true
+	if f.cfg != nil {
+		if configPresent, err = blobPresent(ctx, s.content, f.config.Digest); err != nil {
+			return nil, false, nil, err
+		}
+		if !configPresent {
+			f.cfg = nil
+		}
+	} else {
+		var cfg configSummary
+		if err := image.ReadConfigInto(ctx, s.content, f.config, &cfg); err == nil {
+			f.cfg = &cfg
+		} else if errdefs.IsNotFound(err) {
+			configPresent = false
+		} else if !errdefs.IsDataLoss(err) && !errdefs.IsInvalidArgument(err) {
+			// Undecodable or over the size limit: described without config.
+			return nil, false, nil, err
+		}
+	}
+	complete := configPresent && f.cfg != nil
+	for i, l := range f.layers {
+		present, err := blobPresent(ctx, s.content, l.Digest)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		if !present {
+			if layerPresent == nil {
+				layerPresent = make([]bool, len(f.layers))
+				for j := range i {
+					layerPresent[j] = true
+				}
+			}
+			complete = false
+		} else if layerPresent != nil {
+			layerPresent[i] = true
+		}
+	}
+	f.complete, f.gen = complete && cacheable, gen
+	if f.cfg != nil || !ok {
+		s.caches.manifestCache().put(desc.Digest, f)
+	}
+	return f, configPresent, layerPresent, nil
 }
 
 // blobPresent reports whether store holds dgst.

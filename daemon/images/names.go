@@ -3,6 +3,7 @@ package images
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -41,23 +42,104 @@ func newRecordName(repo, tag string) (reference.NamedTagged, error) {
 // never nil. Names that do not parse as references are kept in RepoTags as
 // they are, so that an odd record stays visible.
 func repoTagsAndDigests(names []string, target digest.Digest) (repoTags, repoDigests []string) {
+	return repoTagsAndDigestsCached(names, target, nil)
+}
+
+// nameFacts is what repoTagsAndDigests needs of one record name, parsed
+// once (the reference grammar is regular expressions).
+type nameFacts struct {
+	// ref is the name without tag or digest, nil when the name does not
+	// parse.
+	ref reference.Named
+	// tag is the familiar name:tag of a tagged name without digest.
+	tag string
+	// repo is the familiar repository name.
+	repo string
+}
+
+func parseNameFacts(name string) nameFacts {
+	ref, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return nameFacts{}
+	}
+	nf := nameFacts{ref: reference.TrimNamed(ref), repo: reference.FamiliarName(ref)}
+	_, digested := ref.(reference.Digested)
+	if tagged, ok := ref.(reference.NamedTagged); ok && !digested {
+		nf.tag = reference.FamiliarString(tagged)
+	}
+	return nf
+}
+
+// repoTagsAndDigestsCached is repoTagsAndDigests with the parsed names kept
+// in cache (nil: none).
+func repoTagsAndDigestsCached(names []string, target digest.Digest, cache *boundedCache[string, nameFacts]) (repoTags, repoDigests []string) {
 	tags := map[string]struct{}{}
 	digests := map[string]struct{}{}
+	validTarget, checked := false, false
 	for _, name := range names {
-		ref, err := reference.ParseNormalizedNamed(name)
-		if err != nil {
+		nf, ok := nameFacts{}, false
+		if cache != nil {
+			nf, ok = cache.get(name)
+		}
+		if !ok {
+			nf = parseNameFacts(name)
+			if cache != nil {
+				cache.put(name, nf)
+			}
+		}
+		if nf.ref == nil {
 			tags[name] = struct{}{}
 			continue
 		}
-		_, digested := ref.(reference.Digested)
-		if tagged, ok := ref.(reference.NamedTagged); ok && !digested {
-			tags[reference.FamiliarString(tagged)] = struct{}{}
+		if nf.tag != "" {
+			tags[nf.tag] = struct{}{}
 		}
-		if d, err := reference.WithDigest(reference.TrimNamed(ref), target); err == nil {
-			digests[reference.FamiliarString(d)] = struct{}{}
+		if !checked {
+			// The same check for every name: whether target is a digest
+			// that reference.WithDigest accepts.
+			validTarget, checked = isDigestFormat(target.String()), true
+		}
+		if validTarget {
+			digests[nf.repo+"@"+target.String()] = struct{}{}
 		}
 	}
 	return sortedKeys(tags), sortedKeys(digests)
+}
+
+// isDigestFormat reports whether s matches the reference grammar's digest,
+// algorithm-component ([A-Za-z][A-Za-z0-9]*) joined by [-_+.], ':', then
+// at least 32 hex digits, as reference.WithDigest checks it (without its
+// regular expression, which costs more than the rest of a listing).
+func isDigestFormat(s string) bool {
+	i := 0
+	isLetter := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	for {
+		if i >= len(s) || !isLetter(s[i]) {
+			return false
+		}
+		for i < len(s) && (isLetter(s[i]) || s[i] >= '0' && s[i] <= '9') {
+			i++
+		}
+		if i < len(s) && strings.IndexByte("-_+.", s[i]) >= 0 {
+			i++
+			continue
+		}
+		break
+	}
+	if i >= len(s) || s[i] != ':' {
+		return false
+	}
+	hex := s[i+1:]
+	if len(hex) < 32 {
+		return false
+	}
+	for j := 0; j < len(hex); j++ {
+		c := hex[j]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // familiarName returns the short form users know for a record name

@@ -2,8 +2,10 @@ package images
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -51,4 +53,29 @@ func TestFamiliarNames(t *testing.T) {
 	if got := familiarName("moby-dangling@sha256:x"); got != "moby-dangling@sha256:x" {
 		t.Errorf("familiarName of an unparsable name = %q, want it unchanged", got)
 	}
+}
+
+// TestIsDigestFormat checks the hand-written digest grammar against the
+// reference library's, which repoTagsAndDigests used to call per name.
+func TestIsDigestFormat(t *testing.T) {
+	hex := strings.Repeat("ab", 16)
+	for _, s := range []string{
+		"sha256:" + hex + hex, "sha512:" + hex + hex + hex + hex, "a:" + hex, "A1:" + strings.ToUpper(hex),
+		"x-y_z+w.v:" + hex, "sha256:" + hex[:31], "sha256:" + hex + "g", ":" + hex, "1a:" + hex,
+		"a-:" + hex, "a--b:" + hex, "a.1:" + hex, "sha256" + hex, "", "sha256:", "a::" + hex,
+	} {
+		_, err := reference.WithDigest(reference.TrimNamed(mustParse(t, "alpine")), digest.Digest(s))
+		if got, want := isDigestFormat(s), err == nil; got != want {
+			t.Errorf("isDigestFormat(%q) = %v, reference.WithDigest accepts it: %v", s, got, want)
+		}
+	}
+}
+
+func mustParse(t *testing.T, name string) reference.Named {
+	t.Helper()
+	ref, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
 }

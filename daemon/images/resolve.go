@@ -176,11 +176,23 @@ func (s *ImageService) resolvePrefix(ctx context.Context, name, prefix string, p
 
 // recordsOf lists the records pointing at dgst, sorted by name.
 func (s *ImageService) recordsOf(ctx context.Context, dgst digest.Digest) ([]c8dimages.Image, error) {
-	list, err := s.images.List(ctx, "target.digest=="+dgst.String())
+	if _, _, ok := s.generations(); !ok {
+		list, err := s.images.List(ctx, "target.digest=="+dgst.String())
+		if err != nil {
+			return nil, err
+		}
+		sortByName(list)
+		return list, nil
+	}
+	snap, err := s.recordsSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sortByName(list)
+	idx := snap.byTarget[dgst]
+	list := make([]c8dimages.Image, len(idx))
+	for i, j := range idx {
+		list[i] = snap.records[j]
+	}
 	return list, nil
 }
 

@@ -36,6 +36,9 @@ type Storage interface {
 	// Inflight is the table through which layers are applied while their
 	// blobs download; nil when the storage cannot (a remote containerd).
 	Inflight() *inflight.Table
+	// Generations are the metadata's write and removal counters (ok false
+	// when changes can happen unseen: then nothing is cached).
+	Generations() (writes, removals uint64, ok bool)
 }
 
 // EventLogger records daemon events.
@@ -91,6 +94,8 @@ type ImageService struct {
 	inflight *inflight.Table
 	// pruning is set while an image prune runs (one at a time).
 	pruning atomic.Bool
+	// caches keep what listing many images reads (meta_cache.go).
+	caches *metaCaches
 }
 
 // New returns the image service.
@@ -122,6 +127,7 @@ func New(cfg Config) *ImageService {
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 		unpackLocks: newKeyedLocks(),
 		inflight:    cfg.Storage.Inflight(),
+		caches:      newMetaCaches(),
 	}
 	s.downloadLimit = newLimiter(n)
 	s.downloads = s.downloadLimit.Semaphore()

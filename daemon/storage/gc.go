@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/images"
@@ -41,6 +42,11 @@ type gcScheduler struct {
 	stopped bool
 	started bool // set by start, before the loop runs
 	once    sync.Once
+
+	// writes counts successful write transactions; removals counts those
+	// that left deletions to collect, and collections (which remove what
+	// expired leases held). See Storage.Generations.
+	writes, removals atomic.Uint64
 }
 
 func newGCScheduler(db *metadata.DB, interval time.Duration, logger *log.Entry) *gcScheduler {
@@ -68,7 +74,9 @@ func (g *gcScheduler) start() {
 // transaction, while the DB's GC lock is held for reading: it must never
 // block or collect itself (that would deadlock).
 func (g *gcScheduler) mutated(dirty bool) {
+	g.writes.Add(1)
 	if dirty {
+		g.removals.Add(1)
 		g.trigger()
 	}
 }
@@ -134,6 +142,10 @@ func (g *gcScheduler) collect(ctx context.Context) error {
 	}
 	start := time.Now()
 	stats, err := g.db.GarbageCollect(ctx)
+	// After the collection: whatever it removed is gone before a reader
+	// can see the new count.
+	g.removals.Add(1)
+	g.writes.Add(1)
 	if g.onGC != nil {
 		g.onGC(time.Since(start), err)
 	}

@@ -199,6 +199,21 @@ func (s *Storage) CollectGarbage(ctx context.Context) error {
 	return remoteCollect(ctx, s.client, s.namespace)
 }
 
+// Generations returns two counters of the embedded metadata: writes grows
+// after every write transaction (records, content, leases, snapshots),
+// removals after every transaction that deleted something and after every
+// garbage collection. While a counter read before a lookup is unchanged,
+// what the lookup found still holds: writes for anything (the image
+// records), removals for what was found present (blobs, snapshots). ok is
+// false in remote mode, where other clients change containerd unseen:
+// nothing may be cached there.
+func (s *Storage) Generations() (writes, removals uint64, ok bool) {
+	if s.emb == nil {
+		return 0, 0, false
+	}
+	return s.emb.gc.writes.Load(), s.emb.gc.removals.Load(), true
+}
+
 // Close stops the garbage collector and closes the client and, in embedded
 // mode, the snapshotters and the metadata database. Calling it again returns
 // the first result.
