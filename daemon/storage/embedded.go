@@ -133,7 +133,7 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 		return nil, fmt.Errorf("storage: set default snapshotter label: %w", err)
 	}
 
-	if err := reconcile(ns.ctx(ctx), mdb, emb.gc); err != nil {
+	if err := reconcile(ns.ctx(ctx), mdb, sns, emb.gc); err != nil {
 		return nil, err
 	}
 	emb.gc.start()

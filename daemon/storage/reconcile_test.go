@@ -4,16 +4,18 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/containerd/containerd/v2/plugins/snapshots/overlay/overlayutils"
 	"github.com/opencontainers/go-digest"
 )
 
-// TestEmbeddedOpenRemovesWhatACrashLeft: a blob file and a snapshot
-// directory without metadata (what a kill between a collection's commit and
-// its file removal leaves) are gone once the storage is opened again, while
-// an image's blobs stay, and the reconciliation itself leaves nothing.
+// TestEmbeddedOpenRemovesWhatACrashLeft: a blob file and snapshot
+// directories without metadata (what a kill between a commit and the file
+// work leaves) are gone once the storage is opened again, so creating
+// snapshots works, while an image's blobs stay, and the reconciliation
+// itself leaves nothing.
 func TestEmbeddedOpenRemovesWhatACrashLeft(t *testing.T) {
 	requireRoot(t)
 	root := t.TempDir()
@@ -34,13 +36,19 @@ func TestEmbeddedOpenRemovesWhatACrashLeft(t *testing.T) {
 	if err := os.WriteFile(orphanBlob, orphan, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	orphanDir := filepath.Join(root, "snapshots", "overlayfs", "snapshots", "9999")
-	if err := os.MkdirAll(filepath.Join(orphanDir, "fs", "usr"), 0o755); err != nil {
-		t.Fatal(err)
+	// Directories named by the ids the next snapshots get: what a kill
+	// between a snapshot's rename and its commit leaves.
+	var orphanDirs []string
+	for id := 1; id <= 20; id++ {
+		dir := filepath.Join(root, "snapshots", "overlayfs", "snapshots", strconv.Itoa(id))
+		if err := os.MkdirAll(filepath.Join(dir, "fs", "usr"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		orphanDirs = append(orphanDirs, dir)
 	}
 
 	openEmbeddedForTest(t, root, SnapshotterOverlay)
-	for _, p := range []string{orphanBlob, orphanDir} {
+	for _, p := range append(orphanDirs, orphanBlob) {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("%s survived the restart (stat: %v)", p, err)
 		}
