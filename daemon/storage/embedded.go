@@ -139,6 +139,9 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 		return nil, fmt.Errorf("storage: set default snapshotter label: %w", err)
 	}
 
+	if err := reconcile(ns.ctx(ctx), mdb, sns, emb.gc); err != nil {
+		return nil, err
+	}
 	emb.gc.start()
 	logger.WithField("root", root).WithField("snapshotter", effective).
 		WithField("namespace", opts.Namespace).WithField("gunzip", gz.Decoder()).Info("embedded containerd storage ready")
