@@ -99,8 +99,9 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 	if err := applyTar(ctx, mounts, tarStream); err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	// The digest covers the whole stream, trailing bytes included.
-	if _, err := io.Copy(io.Discard, tarStream); err != nil {
+	// The digest covers the whole stream, trailing bytes included (at most
+	// MaxTrailingData of them).
+	if err := drainTrailing(ctx, tarStream, desc.Digest); err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	log.G(ctx).WithFields(log.Fields{
