@@ -138,8 +138,10 @@ func TestConcurrentPullsUnpackOnce(t *testing.T) {
 			t.Errorf("blob %s fetched %d times, want once", d, n)
 		}
 	}
-	if dirs := overlaySnapshotDirs(t, e.d.DataRoot()); !slices.Equal(dirs, []string{"1", "2", "3", "4"}) {
-		t.Errorf("snapshot directories %v: want each of the 4 layers unpacked once (1 2 3 4)", dirs)
+	// The start-up reconciliation prepares and removes one snapshot, so the
+	// numbering does not start at 1; the count is what says "once".
+	if dirs := overlaySnapshotDirs(t, e.d.DataRoot()); len(dirs) != 4 {
+		t.Errorf("snapshot directories %v: want each of the 4 layers unpacked once (4 directories)", dirs)
 	}
 }
 

@@ -154,6 +154,11 @@ func TestPullResumesAfterKillDuringUnpack(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+	// A blob's file is renamed into place just before its record is
+	// committed (a bolt transaction, slower while the unpack writes); a
+	// kill in between loses the blob. The 20,000-file layer is applied as
+	// it downloads and still has far more than this left to do.
+	time.Sleep(100 * time.Millisecond)
 	e.d.Kill()
 	e.d.Restart()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
