@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -38,14 +37,7 @@ func BenchmarkConcurrentPull(b *testing.B) {
 		size += l.Size
 	}
 	var args []string
-	if root := os.Getenv(rootEnv); root != "" {
-		dir, err := os.MkdirTemp(root, "data")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { os.RemoveAll(dir) })
-		args = append(args, "--data-root", dir)
-	}
+	args = append(args, dataRootArgs(b)...)
 	d := berthd.Start(b, append(args, "--max-concurrent-downloads", "6")...)
 	hc := d.HTTPClient()
 	pull := func() error {

@@ -44,14 +44,7 @@ func BenchmarkMetadata(b *testing.B) {
 		}
 	}
 	args := []string{"--debug", "--log-level", "warn"}
-	if root := os.Getenv(rootEnv); root != "" {
-		dir, err := os.MkdirTemp(root, "data")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { os.RemoveAll(dir) })
-		args = append(args, "--data-root", dir)
-	}
+	args = append(args, dataRootArgs(b)...)
 	d := berthd.Start(b, args...) // initialises the data root
 	d.Stop()
 

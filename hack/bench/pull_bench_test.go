@@ -16,6 +16,22 @@ import (
 // rootEnv names the directory the benchmark's data roots go in.
 const rootEnv = "BERTH_BENCH_ROOT"
 
+// dataRootArgs returns berthd's --data-root in a fresh directory under
+// BERTH_BENCH_ROOT (the journaled loop mount of run.sh), removed when the
+// benchmark ends; none when it is unset.
+func dataRootArgs(b *testing.B) []string {
+	root := os.Getenv(rootEnv)
+	if root == "" {
+		return nil
+	}
+	dir, err := os.MkdirTemp(root, "data")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return []string{"--data-root", dir}
+}
+
 // BenchmarkPull pulls an image of several layers and removes it again,
 // reporting compressed MB/s and berthd's peak resident memory.
 func BenchmarkPull(b *testing.B) {
@@ -29,14 +45,7 @@ func BenchmarkPull(b *testing.B) {
 func benchPull(b *testing.B, layers, size int) {
 	reg := registry.Start(b)
 	var args []string
-	if root := os.Getenv(rootEnv); root != "" {
-		dir, err := os.MkdirTemp(root, "data")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { os.RemoveAll(dir) })
-		args = append(args, "--data-root", dir)
-	}
+	args = append(args, dataRootArgs(b)...)
 	for _, a := range []string{"--max-concurrent-downloads", "6"} {
 		args = append(args, a)
 	}

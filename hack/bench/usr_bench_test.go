@@ -74,14 +74,7 @@ func BenchmarkPullLayers(b *testing.B) {
 	}
 
 	args := []string{"--debug"}
-	if root := os.Getenv(rootEnv); root != "" {
-		dir, err := os.MkdirTemp(root, "data")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { os.RemoveAll(dir) })
-		args = append(args, "--data-root", dir)
-	}
+	args = append(args, dataRootArgs(b)...)
 	d := berthd.Start(b, args...)
 	cli := dockercli.New(b, d.Host())
 	ref := reg.Host() + "/bench/usr:latest"
