@@ -11,6 +11,7 @@ import (
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/plugins/content/local"
+	"github.com/containerd/errdefs"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -158,5 +159,31 @@ func TestUnexpectedBlobsAreReadFromTheStore(t *testing.T) {
 	}
 	if len(tab.entries) != 0 {
 		t.Fatalf("table holds %d entries after use", len(tab.entries))
+	}
+}
+
+// A followed download whose blob another writer committed first (a `docker
+// load`, say) ends with the store's "already exists" after the bytes were
+// verified: the blob is there, so its readers get it instead of that error.
+func TestReaderGetsTheBlobWhenAnotherWriterCommittedItFirst(t *testing.T) {
+	tab, cs := storeWithTable(t)
+	data, desc := blob(1000)
+	h := tab.Expect(desc)
+	defer h.Release()
+	got := readAsync(tab, cs, desc)
+	w := openWriter(t, cs, desc)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := content.WriteBlob(context.Background(), cs, "load", bytes.NewReader(data), desc); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(context.Background(), desc.Size, desc.Digest); !errdefs.IsAlreadyExists(err) {
+		t.Fatalf("commit after another writer's = %v, want already exists", err)
+	}
+	w.Close()
+	h.Done(nil)
+	if b := <-got; !bytes.Equal(b, data) {
+		t.Fatalf("read %q, want the blob", b[:min(len(b), 40)])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/errdefs"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -138,13 +139,16 @@ func (w *writer) Truncate(size int64) error {
 
 func (w *writer) Commit(ctx context.Context, size int64, expected digest.Digest, opts ...content.Opt) error {
 	err := w.Writer.Commit(ctx, size, expected, opts...)
-	if err != nil {
+	if err != nil && !errdefs.IsAlreadyExists(err) {
 		w.fail(err)
 		return err
 	}
+	// "Already exists" comes after the size and digest were checked: the
+	// bytes followed are the blob's, which another writer (a load, or a
+	// pull not following this download) committed first.
 	w.committed = true
 	w.release()
-	return nil
+	return err
 }
 
 func (w *writer) Close() error {
