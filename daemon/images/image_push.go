@@ -54,10 +54,7 @@ func (s *ImageService) PushImage(ctx context.Context, opts backend.PushOptions, 
 	var refs []reference.Named
 	if single {
 		if _, err := s.images.Get(ctx, ref.String()); err != nil {
-			if errdefs.IsNotFound(err) {
-				return errdefs.ErrNotFound.WithMessage("tag does not exist: " + reference.FamiliarString(ref))
-			}
-			return err
+			return pushNotFound(ref, err)
 		}
 		refs = append(refs, ref)
 	} else if refs, err = s.localTags(ctx, repo); err != nil {
@@ -120,14 +117,8 @@ func (s *ImageService) pushRef(ctx context.Context, ref reference.Named, opts ba
 		return err
 	}
 	defer release(false)
-	img, err := s.images.Get(ctx, ref.String())
+	img, err := s.holdImage(ctx, ref)
 	if err != nil {
-		if errdefs.IsNotFound(err) {
-			return errdefs.ErrNotFound.WithMessage("tag does not exist: " + reference.FamiliarString(ref))
-		}
-		return err
-	}
-	if err := s.leaseImageContent(ctx, img); err != nil {
 		return err
 	}
 	target := img.Target
@@ -183,7 +174,8 @@ func (s *ImageService) pushRef(ctx context.Context, ref reference.Named, opts ba
 }
 
 // pushContent pushes target and everything below it with containerd's push
-// handlers: existing blobs are skipped, blobs pulled from another
+// handlers, each blob joining the push's lease before it is read
+// (push_hold.go): existing blobs are skipped, blobs pulled from another
 // repository of the same registry are mounted, manifests go last and the
 // tag is set by the last one.
 func (s *ImageService) pushContent(ctx context.Context, resolver remotes.Resolver, ref reference.Named, target ocispec.Descriptor, progress *pushProgress) error {
@@ -195,7 +187,7 @@ func (s *ImageService) pushContent(ctx context.Context, resolver remotes.Resolve
 	if err != nil {
 		return err
 	}
-	return remotes.PushContent(ctx, pusher, target, s.content, s.uploads, platforms.All, progress.wrapper)
+	return remotes.PushContent(ctx, pusher, target, s.leasingStore(), s.uploads, platforms.All, progress.wrapper)
 }
 
 // recordPushSource adds ref's repository to the distribution-source labels
