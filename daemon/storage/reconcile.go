@@ -31,7 +31,8 @@ const reconcileKey = "berth-reconcile"
 // one step, renaming the directory under its id before committing the id:
 // a kill in between leaves a directory named by the id the next snapshot
 // gets, and that creation then fails ("file exists") until someone removes
-// it. So first each snapshotter drops the directories it has no record of.
+// it. So first each snapshotter drops the directories it has no record of
+// (native, which has no Cleanup, before it is opened: native_cleanup.go).
 //
 // Then reconcile makes the next collection sweep every store: it writes one tiny
 // blob and prepares one empty snapshot in each snapshotter, neither

@@ -66,7 +66,10 @@ func openSnapshotters(dir, requested string, logger *log.Entry) (string, map[str
 			// which the metadata GC calls after each collection.
 			sn, err = overlay.NewSnapshotter(root, overlay.AsynchronousRemove)
 		case SnapshotterNative:
-			sn, err = native.NewSnapshotter(root)
+			// It has no Cleanup: what a crash left is removed now.
+			if err = removeNativeOrphans(root, logger); err == nil {
+				sn, err = native.NewSnapshotter(root)
+			}
 		}
 		if err != nil {
 			for _, o := range sns {
