@@ -30,14 +30,15 @@ func (r *Registries) PushResolver(ctx context.Context, auth *registry.AuthConfig
 }
 
 // upstreamOnly keeps the registry's own host, which containerd's host
-// configuration always lists last, after any mirrors.
+// configuration always lists last, after any mirrors, with its existence
+// checks accepting every manifest type (push_check.go).
 func upstreamOnly(hosts docker.RegistryHosts) docker.RegistryHosts {
 	return func(host string) ([]docker.RegistryHost, error) {
 		all, err := hosts(host)
 		if err != nil || len(all) == 0 {
 			return all, err
 		}
-		return all[len(all)-1:], nil
+		return withPushExistCheck(all[len(all)-1:]), nil
 	}
 }
 
