@@ -23,12 +23,14 @@ const (
 )
 
 // churnOp is one kind of operation: its weight in the random choice, the
-// command it runs (picked with r) and the failures it may show.
+// command it runs (picked with r) or its SDK call, and the failures it may
+// show.
 type churnOp struct {
 	name    string
 	weight  int
-	args    func(c *churn, r *rand.Rand, g int) []string
+	args    func(c *churn, r *rand.Rand, g int) []string // a docker command
 	allowed []string
+	api     apiOp // or an SDK call
 }
 
 // churn is what the churn goroutines share.
@@ -55,42 +57,42 @@ func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
 // mixes them.
 func churnOps() []churnOp {
 	return []churnOp{
-		{"pull", 6, func(c *churn, r *rand.Rand, _ int) []string { return []string{"pull", "-q", pick(r, c.pulls)} }, nil},
+		{"pull", 6, func(c *churn, r *rand.Rand, _ int) []string { return []string{"pull", "-q", pick(r, c.pulls)} }, nil, nil},
 		{"pull arm64", 1, func(c *churn, _ *rand.Rand, _ int) []string {
 			return []string{"pull", "-q", "--platform", "linux/arm64", c.pulls[len(c.pulls)-1]}
-		}, nil},
+		}, nil, nil},
 		{"tag", 5, func(c *churn, r *rand.Rand, _ int) []string {
 			src := pick(r, c.names)
 			if r.IntN(3) == 0 {
 				src = pick(r, c.ids)
 			}
 			return []string{"tag", src, pick(r, c.aliases())}
-		}, []string{noSuchImage}},
-		{"rmi name", 4, func(c *churn, r *rand.Rand, _ int) []string { return []string{"rmi", pick(r, c.names)} }, []string{noSuchImage}},
-		{"rmi id", 2, func(c *churn, r *rand.Rand, _ int) []string { return []string{"rmi", pick(r, c.ids)} }, []string{noSuchImage, mustBeForced}},
-		{"rmi -f id", 1, func(c *churn, r *rand.Rand, _ int) []string { return []string{"rmi", "-f", pick(r, c.ids)} }, []string{noSuchImage}},
-		{"prune -a", 1, func(*churn, *rand.Rand, int) []string { return []string{"image", "prune", "-a", "-f"} }, []string{pruneRunning}},
-		{"images", 3, func(*churn, *rand.Rand, int) []string { return []string{"images", "-a"} }, nil},
+		}, []string{noSuchImage}, nil},
+		{"rmi name", 4, func(c *churn, r *rand.Rand, _ int) []string { return []string{"rmi", pick(r, c.names)} }, []string{noSuchImage}, nil},
+		{"rmi id", 2, func(c *churn, r *rand.Rand, _ int) []string { return []string{"rmi", pick(r, c.ids)} }, []string{noSuchImage, mustBeForced}, nil},
+		{"rmi -f id", 1, func(c *churn, r *rand.Rand, _ int) []string { return []string{"rmi", "-f", pick(r, c.ids)} }, []string{noSuchImage}, nil},
+		{"prune -a", 1, func(*churn, *rand.Rand, int) []string { return []string{"image", "prune", "-a", "-f"} }, []string{pruneRunning}, nil},
+		{"images", 3, func(*churn, *rand.Rand, int) []string { return []string{"images", "-a"} }, nil, nil},
 		{"inspect", 3, func(c *churn, r *rand.Rand, _ int) []string {
 			return []string{"image", "inspect", pick(r, append(c.names, c.ids...))}
-		}, []string{noSuchImage}},
-		{"history", 2, func(c *churn, r *rand.Rand, _ int) []string { return []string{"history", pick(r, c.names)} }, []string{noSuchImage}},
+		}, []string{noSuchImage}, nil},
+		{"history", 2, func(c *churn, r *rand.Rand, _ int) []string { return []string{"history", pick(r, c.names)} }, []string{noSuchImage}, nil},
 		{"save", 3, func(c *churn, r *rand.Rand, g int) []string {
 			args := []string{"save", "-o", c.saved(g), pick(r, c.names)}
 			if r.IntN(3) == 0 {
 				args = append(args, pick(r, c.ids))
 			}
 			return args
-		}, []string{noSuchImage}},
+		}, []string{noSuchImage}, nil},
 		{"load", 2, func(c *churn, r *rand.Rand, g int) []string {
 			archive := c.archive
 			if c.savedOK[g] && r.IntN(2) == 0 {
 				archive = c.saved(g)
 			}
 			return []string{"load", "-q", "-i", archive}
-		}, nil},
-		{"push", 2, func(c *churn, r *rand.Rand, _ int) []string { return []string{"push", "-q", pick(r, c.aliases())} }, []string{tagGone, notLocal, noSuchImage}},
-		{"system df", 1, func(*churn, *rand.Rand, int) []string { return []string{"system", "df"} }, nil},
+		}, nil, nil},
+		{"push", 2, func(c *churn, r *rand.Rand, _ int) []string { return []string{"push", "-q", pick(r, c.aliases())} }, []string{tagGone, notLocal, noSuchImage}, nil},
+		{"system df", 1, func(*churn, *rand.Rand, int) []string { return []string{"system", "df"} }, nil, nil},
 	}
 }
 
@@ -114,7 +116,8 @@ func choose(ops []churnOp, r *rand.Rand) churnOp {
 // successful save).
 func (c *churn) saved(g int) string { return filepath.Join(c.dir, fmt.Sprintf("save-%d.tar", g)) }
 
-// record counts the outcome of goroutine g's operation: "ok", the allowed
+// record counts the outcome of goroutine g's operation (args is the
+// command, or the API request): "ok", the allowed
 // failure it showed, or unexpected (kept with the command and the message).
 func (c *churn) record(g int, op churnOp, args []string, exit int, stderr string) {
 	if op.name == "save" {
@@ -134,7 +137,7 @@ func (c *churn) record(g int, op churnOp, args []string, exit int, stderr string
 	defer c.mu.Unlock()
 	c.outcomes[op.name+": "+outcome]++
 	if outcome == "unexpected" {
-		c.unexpected = append(c.unexpected, fmt.Sprintf("docker %s: exit %d: %s", strings.Join(args, " "), exit, strings.TrimSpace(stderr)))
+		c.unexpected = append(c.unexpected, fmt.Sprintf("%s: exit %d: %s", strings.Join(args, " "), exit, strings.TrimSpace(stderr)))
 	}
 }
 

@@ -18,6 +18,16 @@ import (
 // berthd serves with --debug.
 func (e *imageEnv) goroutines() int {
 	e.t.Helper()
+	var n int
+	if _, err := fmt.Sscanf(e.goroutineProfile(), "goroutine profile: total %d", &n); err != nil {
+		e.t.Fatalf("goroutine profile (berthd needs --debug): %v", err)
+	}
+	return n
+}
+
+// goroutineProfile is the daemon's goroutines, grouped by stack.
+func (e *imageEnv) goroutineProfile() string {
+	e.t.Helper()
 	client := e.d.HTTPClient()
 	defer client.CloseIdleConnections()
 	resp, err := client.Get("http://berthd/debug/pprof/goroutine?debug=1")
@@ -25,15 +35,11 @@ func (e *imageEnv) goroutines() int {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	first, err := io.ReadAll(io.LimitReader(resp.Body, 128))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var n int
-	if _, err := fmt.Sscanf(string(first), "goroutine profile: total %d", &n); err != nil {
-		e.t.Fatalf("goroutine profile (berthd needs --debug): %v: %q", err, first)
-	}
-	return n
+	return string(b)
 }
 
 // openFiles is the number of the daemon's open file descriptors.
@@ -47,13 +53,13 @@ func (e *imageEnv) openFiles() int {
 }
 
 // settle waits (15 s at most) for the daemon's goroutines and open files
-// to be back within slack of the baseline, and returns them.
-func (e *imageEnv) settle(goroutines, files, slack int) (int, int) {
+// to be at most the given numbers, and returns them.
+func (e *imageEnv) settle(goroutines, files int) (int, int) {
 	e.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		g, f := e.goroutines(), e.openFiles()
-		if (g <= goroutines+slack && f <= files+slack) || time.Now().After(deadline) {
+		if (g <= goroutines && f <= files) || time.Now().After(deadline) {
 			return g, f
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/berth-dev/berth/testutil/berthd"
 	"github.com/berth-dev/berth/testutil/dockercli"
 	"github.com/berth-dev/berth/testutil/fixtures"
@@ -17,6 +19,10 @@ import (
 
 // churnWorkers is how many goroutines run operations at once.
 const churnWorkers = 6
+
+// churnSlack is how many goroutines (and half as many open files) above
+// the baseline berthd may hold after the churn.
+const churnSlack = 20
 
 // churnImages pushes four small images sharing layers and a two-platform
 // index, and returns their references.
@@ -73,7 +79,12 @@ func TestFaultConcurrentChurn(t *testing.T) {
 	e.clearImages()
 	goroutines, files := e.goroutines(), e.openFiles()
 
-	ops := churnOps()
+	api, err := client.New(client.WithHost(d.Host()), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	ops := append(churnOps(), apiOps()...)
 	seed := time.Now().UnixNano()
 	t.Logf("churn: %d goroutines for %v, seed %d", churnWorkers, duration, seed)
 	deadline := time.Now().Add(duration)
@@ -83,9 +94,14 @@ func TestFaultConcurrentChurn(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(seed), uint64(g)))
 			for time.Now().Before(deadline) {
 				op := choose(ops, r)
+				if op.api != nil {
+					what, exit, msg := runAPI(api, op, c, r)
+					c.record(g, op, what, exit, msg)
+					continue
+				}
 				args := op.args(c, r, g)
 				res := e.cli.Run(args...)
-				c.record(g, op, args, res.ExitCode, res.Stderr)
+				c.record(g, op, append([]string{"docker"}, args...), res.ExitCode, res.Stderr)
 			}
 		})
 	}
@@ -99,10 +115,15 @@ func TestFaultConcurrentChurn(t *testing.T) {
 	for _, id := range listed {
 		blobs += e.checkWhole(id)
 	}
-	afterG, afterF := e.settle(goroutines, files, 10)
-	if afterG > goroutines+10 || afterF > files+10 {
-		t.Errorf("after the churn berthd has %d goroutines and %d open files (baseline %d and %d)", afterG, afterF, goroutines, files)
+	// Idle keep-alive connections to the registry (two goroutines and one
+	// file each, closed after 90 s idle) may remain; a leak grows with the
+	// thousands of operations instead.
+	afterG, afterF := e.settle(goroutines+churnSlack, files+churnSlack/2)
+	if afterG > goroutines+churnSlack || afterF > files+churnSlack/2 {
+		t.Errorf("after the churn berthd has %d goroutines and %d open files (baseline %d and %d); goroutines:\n%s",
+			afterG, afterF, goroutines, files, e.goroutineProfile())
 	}
+	api.Close() // its idle connections count as the daemon's goroutines
 	peak, err := d.PeakRSS()
 	if err != nil {
 		t.Fatal(err)

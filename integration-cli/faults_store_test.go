@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/platforms"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -58,6 +59,7 @@ func (e *imageEnv) checkWhole(id string) int {
 	var idx ocispec.Index
 	decodeJSON(e.t, tarFile(e.t, entries, "index.json"), &idx)
 	n := 0
+	var pulled []ocispec.Platform // of the index's manifests, those present
 	var walk func(ocispec.Descriptor)
 	walk = func(d ocispec.Descriptor) {
 		data, ok := blobs[blobPath(d.Digest)]
@@ -80,6 +82,9 @@ func (e *imageEnv) checkWhole(id string) int {
 			for _, m := range sub.Manifests {
 				if _, ok := blobs[blobPath(m.Digest)]; ok {
 					present++
+					if m.Platform != nil && m.Platform.OS != "unknown" {
+						pulled = append(pulled, *m.Platform)
+					}
 					walk(m)
 				}
 			}
@@ -98,8 +103,13 @@ func (e *imageEnv) checkWhole(id string) int {
 	for _, m := range idx.Manifests {
 		walk(m)
 	}
+	// skopeo reads the host's platform of an index, or one that was pulled.
+	args := []string{"inspect", "oci-archive:" + file}
+	if len(pulled) > 0 && !slices.ContainsFunc(pulled, platforms.Default().Match) {
+		args = append([]string{"--override-os", pulled[0].OS, "--override-arch", pulled[0].Architecture}, args...)
+	}
 	var info struct{ Layers []string }
-	if err := json.Unmarshal([]byte(skopeo(e.t, "inspect", "oci-archive:"+file)), &info); err != nil || len(info.Layers) == 0 {
+	if err := json.Unmarshal([]byte(skopeo(e.t, args...)), &info); err != nil || len(info.Layers) == 0 {
 		e.t.Errorf("image %s: skopeo inspect of its saved archive: %v, %d layers", id, err, len(info.Layers))
 	}
 	return n
