@@ -34,8 +34,9 @@ type exportItem struct {
 
 // ExportImage is GET /images/get and /images/{name}/get: it streams to out
 // an OCI image layout with Docker's manifest.json, as dockerd's containerd
-// store writes it. Every name is resolved (and the content leased) before
-// the first byte is written, so a missing image is a plain 404. With
+// store writes it. Every name is resolved (and the content leased, see
+// export_hold.go) before the first byte is written, so a missing image is
+// a plain 404. With
 // platforms, only those platforms are saved: one replaces the image's index
 // by its manifest, several by an index of just those.
 func (s *ImageService) ExportImage(ctx context.Context, names []string, want []ocispec.Platform, out io.Writer) error {
@@ -45,16 +46,14 @@ func (s *ImageService) ExportImage(ctx context.Context, names []string, want []o
 	}
 	defer release(false)
 
-	var items []exportItem
-	for _, name := range names {
-		found, err := s.exportItems(ctx, name)
-		if err != nil {
-			return err
-		}
-		items = append(items, found...)
+	items, err := s.holdExportItems(ctx, names)
+	if err != nil {
+		return err
 	}
 
-	opts := []archive.ExportOpt{archive.WithSkipNonDistributableBlobs(), archive.WithSkipMissing(s.content)}
+	// Every blob the export reads joins the lease first (lease_store.go).
+	store := s.leasingStore()
+	opts := []archive.ExportOpt{archive.WithSkipNonDistributableBlobs(), archive.WithSkipMissing(store)}
 	var prefer []*platformManifest
 	type saved struct {
 		id     string
@@ -91,7 +90,7 @@ func (s *ImageService) ExportImage(ctx context.Context, names []string, want []o
 	for _, l := range logged {
 		s.logImageEvent(events.ActionSave, l.id, l.id, l.labels)
 	}
-	if err := archive.Export(ctx, s.content, out, opts...); err != nil {
+	if err := archive.Export(ctx, store, out, opts...); err != nil {
 		log.G(ctx).WithError(err).Warn("image save failed while streaming")
 		return err
 	}
