@@ -27,7 +27,7 @@ const churnSlack = 20
 // churnImages pushes four small images sharing layers and a two-platform
 // index, and returns their references.
 func churnImages(e *imageEnv) []string {
-	base := fixtures.Layer{Seed: 1100, Size: 256 << 10, NumFiles: 40}
+	base := fixtures.Layer{Seed: 1100, Size: 1 << 20, NumFiles: 300}
 	mid := fixtures.Layer{Seed: 1101, Size: 64 << 10}
 	top := func(seed int64) fixtures.Layer { return fixtures.Layer{Seed: seed, Size: 32 << 10} }
 	e.push("churn/a", "v1", fixtures.Image{Layers: []fixtures.Layer{base, mid, top(1102)}, Cmd: []string{"a"}})

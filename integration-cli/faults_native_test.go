@@ -39,6 +39,7 @@ func TestFaultNativeKillDuringUnpackLeavesNoDirs(t *testing.T) {
 	}
 
 	hit := 0
+	var peak int64
 	for round := range rounds {
 		p := e.cli.Start("pull", "-q", ref)
 		seen := false
@@ -50,6 +51,9 @@ func TestFaultNativeKillDuringUnpackLeavesNoDirs(t *testing.T) {
 			}
 			seen = copying()
 			time.Sleep(time.Millisecond)
+		}
+		if rss, err := d.PeakRSS(); err == nil {
+			peak = max(peak, rss)
 		}
 		d.Kill()
 		p.Kill()
@@ -68,8 +72,8 @@ func TestFaultNativeKillDuringUnpackLeavesNoDirs(t *testing.T) {
 			return err == nil && len(entries) == 0
 		})
 	}
-	t.Logf("figures: kill during native unpack: %d rounds, %d killed while a parent snapshot was being copied, all %d restarts consistent",
-		rounds, hit, rounds)
+	t.Logf("figures: kill during native unpack: %d rounds, %d killed while a parent snapshot was being copied, all %d restarts consistent, "+
+		"0 snapshot directories after rmi, peak RSS %d MiB", rounds, hit, rounds, peak>>20)
 	if hit == 0 {
 		t.Fatal("no kill landed while a snapshot was being copied (the test proves nothing)")
 	}
