@@ -117,8 +117,8 @@ func choose(ops []churnOp, r *rand.Rand) churnOp {
 func (c *churn) saved(g int) string { return filepath.Join(c.dir, fmt.Sprintf("save-%d.tar", g)) }
 
 // record counts the outcome of goroutine g's operation (args is the
-// command, or the API request): "ok", the allowed
-// failure it showed, or unexpected (kept with the command and the message).
+// command, or the API request): "ok", the allowed failure it showed, or
+// unexpected (kept with the command and the message).
 func (c *churn) record(g int, op churnOp, args []string, exit int, stderr string) {
 	if op.name == "save" {
 		c.savedOK[g] = exit == 0 // only g reads it

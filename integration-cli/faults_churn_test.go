@@ -115,6 +115,7 @@ func TestFaultConcurrentChurn(t *testing.T) {
 	for _, id := range listed {
 		blobs += e.checkWhole(id)
 	}
+	api.Close() // its idle connections would count as the daemon's goroutines
 	// Idle keep-alive connections to the registry (two goroutines and one
 	// file each, closed after 90 s idle) may remain; a leak grows with the
 	// thousands of operations instead.
@@ -123,7 +124,6 @@ func TestFaultConcurrentChurn(t *testing.T) {
 		t.Errorf("after the churn berthd has %d goroutines and %d open files (baseline %d and %d); goroutines:\n%s",
 			afterG, afterF, goroutines, files, e.goroutineProfile())
 	}
-	api.Close() // its idle connections count as the daemon's goroutines
 	peak, err := d.PeakRSS()
 	if err != nil {
 		t.Fatal(err)
