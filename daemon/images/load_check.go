@@ -17,9 +17,10 @@ import (
 // checkArchiveImage verifies that what an archive's index entry points at
 // came with the archive: the entry itself, and for every present manifest
 // (matching match) its config and layers, at their declared sizes. Index
-// children that are absent are tolerated (an archive may hold some
-// platforms only) unless strict, when a matching one must be there. It
-// returns how many matching manifests are present.
+// children that are absent, or present without all their blobs, are
+// tolerated (an archive may hold some platforms only) unless strict, when a
+// matching one must be there. It returns how many matching manifests are
+// present.
 func checkArchiveImage(ctx context.Context, cs content.Store, desc ocispec.Descriptor, match platforms.Matcher, strict bool) (int, error) {
 	if err := checkBlob(ctx, cs, desc, "the archive's index"); err != nil {
 		return 0, err
@@ -67,6 +68,17 @@ func checkArchiveTree(ctx context.Context, cs content.Store, desc ocispec.Descri
 				continue
 			}
 			n, err := checkArchiveTree(ctx, cs, child, match, strict)
+			var missing missingBlobError
+			if errors.As(err, &missing) && c8dimages.IsManifestType(child.MediaType) {
+				// A platform saved without its content: containerd's
+				// exporter (dockerd's and berthd's save) writes the
+				// manifest of a platform not all present, and none of
+				// its blobs. It is absent, as an absent manifest is.
+				if strict && child.Platform != nil {
+					return 0, fmt.Errorf("%w: %v", errMissingPlatform, err)
+				}
+				continue
+			}
 			if err != nil {
 				return 0, err
 			}
@@ -94,11 +106,16 @@ func manifestMatches(ctx context.Context, cs content.Store, desc ocispec.Descrip
 // lists but does not hold.
 var errMissingPlatform = errors.New("missing platform content")
 
+// missingBlobError is checkBlob's error for a blob the archive lacks.
+type missingBlobError struct{ error }
+
+func (e missingBlobError) Unwrap() error { return e.error }
+
 // checkBlob verifies a referenced blob is present with its declared size.
 func checkBlob(ctx context.Context, cs content.Store, desc ocispec.Descriptor, from string) error {
 	info, err := cs.Info(ctx, desc.Digest)
 	if errdefs.IsNotFound(err) {
-		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid image archive: %s points at blob %s, which is not in the archive", from, desc.Digest))
+		return missingBlobError{errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid image archive: %s points at blob %s, which is not in the archive", from, desc.Digest))}
 	}
 	if err != nil {
 		return err
