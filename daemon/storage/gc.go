@@ -47,6 +47,17 @@ type gcScheduler struct {
 	// that left deletions to collect, and collections (which remove what
 	// expired leases held). See Storage.Generations.
 	writes, removals atomic.Uint64
+
+	// dirty counts the write transactions that left deletions to collect;
+	// covered is the highest count a finished collection had seen before
+	// it started, so everything up to it has been collected. A collection
+	// kicked by deletions is skipped when covered has caught up (a
+	// synchronous delete's collection already did the work), so it does not
+	// run a second full mark-and-sweep that the next write waits behind.
+	dirty, covered atomic.Uint64
+	// serial orders collections (the metadata DB would anyway), so that a
+	// kicked one sees covered as left by the one before it.
+	serial sync.Mutex
 }
 
 func newGCScheduler(db *metadata.DB, interval time.Duration, logger *log.Entry) *gcScheduler {
@@ -61,11 +72,10 @@ func newGCScheduler(db *metadata.DB, interval time.Duration, logger *log.Entry) 
 	}
 }
 
-// start registers the mutation callback and starts the loop. A first
-// collection is scheduled right away to clear what a previous run left.
+// start registers the mutation callback and starts the loop. What a
+// previous run left has been collected by reconcile just before.
 func (g *gcScheduler) start() {
 	g.db.RegisterMutationCallback(g.mutated)
-	g.trigger()
 	g.started = true
 	go g.run()
 }
@@ -77,6 +87,7 @@ func (g *gcScheduler) mutated(dirty bool) {
 	g.writes.Add(1)
 	if dirty {
 		g.removals.Add(1)
+		g.dirty.Add(1)
 		g.trigger()
 	}
 }
@@ -119,7 +130,9 @@ func (g *gcScheduler) run() {
 			}
 		case <-debounceC:
 			debounceC = nil
-			g.collectInBackground(ctx, "deletion")
+			if err := g.collectDirty(ctx); err != nil && !errors.Is(err, errGCStopped) && ctx.Err() == nil {
+				g.log.WithError(err).WithField("reason", "deletion").Warn("garbage collection failed")
+			}
 		case <-ticker.C:
 			g.collectInBackground(ctx, "interval")
 		}
@@ -132,16 +145,38 @@ func (g *gcScheduler) collectInBackground(ctx context.Context, reason string) {
 	}
 }
 
+// collectDirty collects unless every deletion so far has been collected
+// by a collection that started after it.
+func (g *gcScheduler) collectDirty(ctx context.Context) error {
+	return g.doCollect(ctx, true)
+}
+
 // collect runs a full garbage collection and returns once unreferenced
 // content and snapshots have been removed from disk.
 func (g *gcScheduler) collect(ctx context.Context) error {
+	return g.doCollect(ctx, false)
+}
+
+func (g *gcScheduler) doCollect(ctx context.Context, onlyDirty bool) error {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	if g.stopped {
 		return errGCStopped
 	}
+	g.serial.Lock()
+	defer g.serial.Unlock()
+	// Every deletion counted here has committed (the callback runs after
+	// the commit), so the mark below, which excludes writers, sees it.
+	seen := g.dirty.Load()
+	if onlyDirty && seen <= g.covered.Load() {
+		g.log.Debug("garbage collection skipped: deletions already collected")
+		return nil
+	}
 	start := time.Now()
 	stats, err := g.db.GarbageCollect(ctx)
+	if err == nil {
+		g.covered.Store(max(g.covered.Load(), seen))
+	}
 	// After the collection: whatever it removed is gone before a reader
 	// can see the new count.
 	g.removals.Add(1)
