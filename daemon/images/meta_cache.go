@@ -66,7 +66,9 @@ func (c *boundedCache[K, V]) put(k K, v V) {
 type metaCaches struct {
 	mu sync.Mutex
 	// records is the last full listing of image records (embedded mode).
-	records   *recordsSnapshot
+	records *recordsSnapshot
+	// lists are the last unfiltered listings, by options (list_cache.go).
+	lists     map[listKey]cachedList
 	manifests *boundedCache[digest.Digest, *manifestFacts]
 	usages    *boundedCache[digest.Digest, cachedUsage]
 	names     *boundedCache[string, nameFacts]
