@@ -45,7 +45,7 @@ type gcScheduler struct {
 
 	// writes counts successful write transactions; removals counts those
 	// that left deletions to collect, and collections (which remove what
-	// expired leases held). See Storage.Generations.
+	// expired leases held, but never write). See Storage.Generations.
 	writes, removals atomic.Uint64
 
 	// dirty counts the write transactions that left deletions to collect;
@@ -178,9 +178,9 @@ func (g *gcScheduler) doCollect(ctx context.Context, onlyDirty bool) error {
 		g.covered.Store(max(g.covered.Load(), seen))
 	}
 	// After the collection: whatever it removed is gone before a reader
-	// can see the new count.
+	// can see the new count. A collection only removes (never an image
+	// record), so it does not move writes.
 	g.removals.Add(1)
-	g.writes.Add(1)
 	if g.onGC != nil {
 		g.onGC(time.Since(start), err)
 	}

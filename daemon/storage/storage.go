@@ -202,9 +202,12 @@ func (s *Storage) CollectGarbage(ctx context.Context) error {
 // Generations returns two counters of the embedded metadata: writes grows
 // after every write transaction (records, content, leases, snapshots),
 // removals after every transaction that deleted something and after every
-// garbage collection. While a counter read before a lookup is unchanged,
-// what the lookup found still holds: writes for anything (the image
-// records), removals for what was found present (blobs, snapshots). ok is
+// garbage collection (which removes what nothing refers to, never an image
+// record, and so does not count as a write). While a counter read before a
+// lookup is unchanged, what the lookup found still holds: writes for
+// anything (the image records, what was missing), removals for what was
+// found present (blobs, snapshots). Each counter moves once per transaction,
+// after it committed and before the call that made it returns. ok is
 // false in remote mode, where other clients change containerd unseen:
 // nothing may be cached there.
 func (s *Storage) Generations() (writes, removals uint64, ok bool) {
