@@ -25,6 +25,18 @@
 // committed. A crash before that leaves at most an active (uncommitted)
 // snapshot or an ingest, which the next pull replaces and the GC removes.
 // In remote mode containerd's own settings decide.
+//
+// Collection rule (embedded): a synchronous image or lease delete returns
+// after one full containerd mark-and-sweep has removed, from the database
+// and from disk, whatever nothing else refers to; as dockerd 29 does with
+// containerd (SynchronousDelete on each record it removes), so when
+// `docker rmi` returns the image's unshared blobs and snapshots are gone.
+// Deletions also kick a debounced collection, skipped when a collection
+// that started after them has finished (gc.go). The content sweep visits
+// an index of the blob files instead of the directory (blobindex.go). The
+// mark reads every record and every blob's labels, so its cost grows with
+// the store (about 0.3 s at 10,000 images on 2 busy cores): that, not the removal, is
+// what a rmi waits for.
 package storage
 
 import (
