@@ -67,6 +67,10 @@ func errConflict(id digest.Digest, why string) error {
 func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs []c8dimages.Image, labels map[string]string, whole bool) ([]imagetypes.DeleteResponse, error) {
 	var out []imagetypes.DeleteResponse
 	collected := false
+	if whole && len(recs) > 1 && s.storage != nil {
+		// The last removal collects: no background collection halfway.
+		defer s.storage.HoldCollections()()
+	}
 	before, _, _ := s.generations()
 	var gone []string
 	defer func() { s.recordsRemoved(before, gone) }()

@@ -58,6 +58,18 @@ type gcScheduler struct {
 	// serial orders collections (the metadata DB would anyway), so that a
 	// kicked one sees covered as left by the one before it.
 	serial sync.Mutex
+	// holds counts callers that will collect synchronously after several
+	// deletions (hold): the debounced collection waits for them.
+	holds atomic.Int64
+}
+
+// hold postpones debounced collections until release is called: a caller
+// that removes many records and then collects synchronously does not have
+// a full collection run (and its own removals queue behind it) halfway.
+func (g *gcScheduler) hold() (release func()) {
+	g.holds.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { g.holds.Add(-1) }) }
 }
 
 func newGCScheduler(db *metadata.DB, interval time.Duration, logger *log.Entry) *gcScheduler {
@@ -129,6 +141,10 @@ func (g *gcScheduler) run() {
 				debounceC = debounce.C
 			}
 		case <-debounceC:
+			if g.holds.Load() > 0 {
+				debounce.Reset(g.delay) // a synchronous collection is coming
+				continue
+			}
 			debounceC = nil
 			if err := g.collectDirty(ctx); err != nil && !errors.Is(err, errGCStopped) && ctx.Err() == nil {
 				g.log.WithError(err).WithField("reason", "deletion").Warn("garbage collection failed")

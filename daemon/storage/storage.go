@@ -211,6 +211,17 @@ func (s *Storage) CollectGarbage(ctx context.Context) error {
 	return remoteCollect(ctx, s.client, s.namespace)
 }
 
+// HoldCollections postpones the debounced collections that deletions
+// kick until release is called, for a caller about to delete several
+// records and then collect synchronously (embedded; a no-op in remote
+// mode). Release must be called.
+func (s *Storage) HoldCollections() (release func()) {
+	if s.emb == nil {
+		return func() {}
+	}
+	return s.emb.gc.hold()
+}
+
 // Generations returns two counters of the embedded metadata: writes grows
 // after every write transaction (records, content, leases, snapshots),
 // removals after every transaction that deleted something and after every
