@@ -67,6 +67,13 @@ func errConflict(id digest.Digest, why string) error {
 func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs []c8dimages.Image, labels map[string]string, whole bool) ([]imagetypes.DeleteResponse, error) {
 	var out []imagetypes.DeleteResponse
 	collected := false
+	if whole && len(recs) > 1 && s.storage != nil {
+		// The last removal collects: no background collection halfway.
+		defer s.storage.HoldCollections()()
+	}
+	before, _, _ := s.generations()
+	var gone []string
+	defer func() { s.recordsRemoved(before, gone) }()
 	for i, rec := range recs {
 		// Only if it still points here: a pull may have moved the name.
 		target := rec.Target
@@ -82,6 +89,7 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 			}
 			continue // removed or moved concurrently
 		}
+		gone = append(gone, rec.Name)
 		collected = last
 		if IsDangling(rec) {
 			continue

@@ -23,6 +23,12 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 	if err != nil {
 		return nil, err
 	}
+	key, at, keep := s.listCacheKey(opts)
+	if keep {
+		if list, ok := s.caches.cachedListing(key, at); ok {
+			return list, nil
+		}
+	}
 	cache := s.newUsageCache()
 	selected, err := s.selectImages(ctx, flt, cache, true)
 	if err != nil {
@@ -49,6 +55,9 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 		}
 		return out[i].ID < out[j].ID
 	})
+	if keep {
+		s.caches.keepListing(key, at, out)
+	}
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package images
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -120,5 +121,61 @@ func TestImagesListsUnreadableImage(t *testing.T) {
 	}
 	if got := len(ts.listed()); got != 3 {
 		t.Errorf("%d images listed, want 3", got)
+	}
+}
+
+// TestImagesListingFollowsChanges: an unchanged store lists the same again,
+// however the previous answer was reshaped (the router does, per API
+// version), and a tag or a removal shows in the very next listing.
+func TestImagesListingFollowsChanges(t *testing.T) {
+	ts := newServiceEnv(t)
+	now := time.Now()
+	x := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(50)}}, now, "docker.io/library/x:1")
+	y := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(51)}}, now, "docker.io/library/y:1")
+	tagsOf := func(list []imagetypes.Summary) map[string][]string {
+		out := map[string][]string{}
+		for _, s := range list {
+			out[s.ID] = s.RepoTags
+		}
+		return out
+	}
+
+	first := ts.listed()
+	want := map[string][]string{x.Digest.String(): {"x:1"}, y.Digest.String(): {"y:1"}}
+	if got := tagsOf(first); !reflect.DeepEqual(got, want) {
+		t.Fatalf("listed %v, want %v", got, want)
+	}
+	reshape := func(list []imagetypes.Summary) { // as the router does for an old client
+		for i := range list {
+			list[i].RepoTags, list[i].Descriptor, list[i].Containers = []string{"<none>:<none>"}, nil, -1
+		}
+	}
+	reshape(first)
+	for round := range 2 {
+		again := ts.listed()
+		if got := tagsOf(again); !reflect.DeepEqual(got, want) {
+			t.Errorf("listed again (%d) %v, want %v", round, got, want)
+		}
+		for _, s := range again {
+			if s.Descriptor == nil || s.Containers != 0 {
+				t.Errorf("listed again (%d) %s: descriptor %v, containers %d", round, s.ID, s.Descriptor, s.Containers)
+			}
+		}
+		reshape(again)
+	}
+
+	if err := ts.s.TagImage(ts.ctx, "x:1", "x", "2"); err != nil {
+		t.Fatal(err)
+	}
+	want[x.Digest.String()] = []string{"x:1", "x:2"}
+	if got := tagsOf(ts.listed()); !reflect.DeepEqual(got, want) {
+		t.Errorf("listed after tagging %v, want %v", got, want)
+	}
+	if _, err := ts.s.ImageDelete(ts.ctx, "y:1", backend.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	delete(want, y.Digest.String())
+	if got := tagsOf(ts.listed()); !reflect.DeepEqual(got, want) {
+		t.Errorf("listed after removing y %v, want %v", got, want)
 	}
 }

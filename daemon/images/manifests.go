@@ -257,13 +257,18 @@ func blobPresent(ctx context.Context, store content.InfoProvider, dgst digest.Di
 // matching want (nil: any platform, the host's preferred), available ones
 // first. It returns nil when none qualifies.
 func bestManifest(list []*platformManifest, want *ocispec.Platform) *platformManifest {
-	var match platforms.MatchComparer = platforms.Default()
+	// The host's matcher is built only when two manifests compete: a
+	// listing of single-manifest images never needs it.
+	var match platforms.MatchComparer
 	if want != nil {
 		match = platforms.OnlyStrict(*want)
 	}
 	better := func(a, b *platformManifest) bool {
 		if a.Available != b.Available {
 			return a.Available
+		}
+		if match == nil {
+			match = platforms.Default()
 		}
 		am, bm := match.Match(a.Platform), match.Match(b.Platform)
 		if am != bm {

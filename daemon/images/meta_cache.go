@@ -66,7 +66,9 @@ func (c *boundedCache[K, V]) put(k K, v V) {
 type metaCaches struct {
 	mu sync.Mutex
 	// records is the last full listing of image records (embedded mode).
-	records   *recordsSnapshot
+	records *recordsSnapshot
+	// lists are the last unfiltered listings, by options (list_cache.go).
+	lists     map[listKey]cachedList
 	manifests *boundedCache[digest.Digest, *manifestFacts]
 	usages    *boundedCache[digest.Digest, cachedUsage]
 	names     *boundedCache[string, nameFacts]
@@ -184,4 +186,36 @@ func (s *ImageService) recordsSnapshot(ctx context.Context) (*recordsSnapshot, e
 		s.caches.mu.Unlock()
 	}
 	return snap, nil
+}
+
+// recordsRemoved brings the kept records snapshot up to date after berth
+// itself removed the records named gone, when those removals are the only
+// writes since before (writes moved by exactly len(gone); each removal is
+// counted before its call returns): the lookups after a rmi then do not
+// list every record again. Otherwise the next lookup lists them.
+func (s *ImageService) recordsRemoved(before uint64, gone []string) {
+	writes, _, ok := s.generations()
+	if !ok || len(gone) == 0 || writes != before+uint64(len(gone)) {
+		return
+	}
+	s.caches.mu.Lock()
+	defer s.caches.mu.Unlock()
+	snap := s.caches.records
+	if snap == nil || snap.gen != before {
+		return
+	}
+	drop := make(map[string]bool, len(gone))
+	for _, name := range gone {
+		drop[name] = true
+	}
+	next := &recordsSnapshot{gen: writes, records: make([]c8dimages.Image, 0, len(snap.records)),
+		byTarget: make(map[digest.Digest][]int, len(snap.byTarget))}
+	for _, rec := range snap.records {
+		if drop[rec.Name] {
+			continue
+		}
+		next.byTarget[rec.Target.Digest] = append(next.byTarget[rec.Target.Digest], len(next.records))
+		next.records = append(next.records, rec)
+	}
+	s.caches.records = next
 }

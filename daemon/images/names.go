@@ -2,7 +2,7 @@ package images
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/containerd/errdefs"
@@ -73,8 +73,10 @@ func parseNameFacts(name string) nameFacts {
 // repoTagsAndDigestsCached is repoTagsAndDigests with the parsed names kept
 // in cache (nil: none).
 func repoTagsAndDigestsCached(names []string, target digest.Digest, cache *boundedCache[string, nameFacts]) (repoTags, repoDigests []string) {
-	tags := map[string]struct{}{}
-	digests := map[string]struct{}{}
+	// Slices sorted and compacted at the end: no maps for the one or two
+	// names most images have.
+	tags := make([]string, 0, len(names))
+	digests := make([]string, 0, len(names))
 	validTarget, checked := false, false
 	for _, name := range names {
 		nf, ok := nameFacts{}, false
@@ -88,11 +90,11 @@ func repoTagsAndDigestsCached(names []string, target digest.Digest, cache *bound
 			}
 		}
 		if nf.ref == nil {
-			tags[name] = struct{}{}
+			tags = append(tags, name)
 			continue
 		}
 		if nf.tag != "" {
-			tags[nf.tag] = struct{}{}
+			tags = append(tags, nf.tag)
 		}
 		if !checked {
 			// The same check for every name: whether target is a digest
@@ -100,10 +102,16 @@ func repoTagsAndDigestsCached(names []string, target digest.Digest, cache *bound
 			validTarget, checked = isDigestFormat(target.String()), true
 		}
 		if validTarget {
-			digests[nf.repo+"@"+target.String()] = struct{}{}
+			digests = append(digests, nf.repo+"@"+target.String())
 		}
 	}
-	return sortedKeys(tags), sortedKeys(digests)
+	return sortedSet(tags), sortedSet(digests)
+}
+
+// sortedSet sorts s and drops repeats, in place.
+func sortedSet(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
 }
 
 // isDigestFormat reports whether s matches the reference grammar's digest,
@@ -151,13 +159,4 @@ func familiarName(name string) string {
 		return name
 	}
 	return reference.FamiliarString(ref)
-}
-
-func sortedKeys(m map[string]struct{}) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -33,6 +33,9 @@ type Storage interface {
 	Snapshotter() string
 	// CollectGarbage runs a garbage collection now and waits for it.
 	CollectGarbage(ctx context.Context) error
+	// HoldCollections postpones background collections until release,
+	// while several records are removed before a synchronous one.
+	HoldCollections() (release func())
 	// Inflight is the table through which layers are applied while their
 	// blobs download; nil when the storage cannot (a remote containerd).
 	Inflight() *inflight.Table

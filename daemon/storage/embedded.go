@@ -84,6 +84,8 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 	if err != nil {
 		return nil, fmt.Errorf("storage: content store: %w", err)
 	}
+	// Collections sweep the blob files from an index, not the directory.
+	cs = newBlobIndex(cs, filepath.Join(root, contentDir))
 	// Writers of blobs a pull expects are followed, so their layers can be
 	// applied while they download (see layer/inflight).
 	emb.inflight = inflight.NewTable()

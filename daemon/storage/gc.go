@@ -45,8 +45,31 @@ type gcScheduler struct {
 
 	// writes counts successful write transactions; removals counts those
 	// that left deletions to collect, and collections (which remove what
-	// expired leases held). See Storage.Generations.
+	// expired leases held, but never write). See Storage.Generations.
 	writes, removals atomic.Uint64
+
+	// dirty counts the write transactions that left deletions to collect;
+	// covered is the highest count a finished collection had seen before
+	// it started, so everything up to it has been collected. A collection
+	// kicked by deletions is skipped when covered has caught up (a
+	// synchronous delete's collection already did the work), so it does not
+	// run a second full mark-and-sweep that the next write waits behind.
+	dirty, covered atomic.Uint64
+	// serial orders collections (the metadata DB would anyway), so that a
+	// kicked one sees covered as left by the one before it.
+	serial sync.Mutex
+	// holds counts callers that will collect synchronously after several
+	// deletions (hold): the debounced collection waits for them.
+	holds atomic.Int64
+}
+
+// hold postpones debounced collections until release is called: a caller
+// that removes many records and then collects synchronously does not have
+// a full collection run (and its own removals queue behind it) halfway.
+func (g *gcScheduler) hold() (release func()) {
+	g.holds.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { g.holds.Add(-1) }) }
 }
 
 func newGCScheduler(db *metadata.DB, interval time.Duration, logger *log.Entry) *gcScheduler {
@@ -61,11 +84,10 @@ func newGCScheduler(db *metadata.DB, interval time.Duration, logger *log.Entry) 
 	}
 }
 
-// start registers the mutation callback and starts the loop. A first
-// collection is scheduled right away to clear what a previous run left.
+// start registers the mutation callback and starts the loop. What a
+// previous run left has been collected by reconcile just before.
 func (g *gcScheduler) start() {
 	g.db.RegisterMutationCallback(g.mutated)
-	g.trigger()
 	g.started = true
 	go g.run()
 }
@@ -77,6 +99,7 @@ func (g *gcScheduler) mutated(dirty bool) {
 	g.writes.Add(1)
 	if dirty {
 		g.removals.Add(1)
+		g.dirty.Add(1)
 		g.trigger()
 	}
 }
@@ -118,8 +141,14 @@ func (g *gcScheduler) run() {
 				debounceC = debounce.C
 			}
 		case <-debounceC:
+			if g.holds.Load() > 0 {
+				debounce.Reset(g.delay) // a synchronous collection is coming
+				continue
+			}
 			debounceC = nil
-			g.collectInBackground(ctx, "deletion")
+			if err := g.collectDirty(ctx); err != nil && !errors.Is(err, errGCStopped) && ctx.Err() == nil {
+				g.log.WithError(err).WithField("reason", "deletion").Warn("garbage collection failed")
+			}
 		case <-ticker.C:
 			g.collectInBackground(ctx, "interval")
 		}
@@ -132,20 +161,42 @@ func (g *gcScheduler) collectInBackground(ctx context.Context, reason string) {
 	}
 }
 
+// collectDirty collects unless every deletion so far has been collected
+// by a collection that started after it.
+func (g *gcScheduler) collectDirty(ctx context.Context) error {
+	return g.doCollect(ctx, true)
+}
+
 // collect runs a full garbage collection and returns once unreferenced
 // content and snapshots have been removed from disk.
 func (g *gcScheduler) collect(ctx context.Context) error {
+	return g.doCollect(ctx, false)
+}
+
+func (g *gcScheduler) doCollect(ctx context.Context, onlyDirty bool) error {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	if g.stopped {
 		return errGCStopped
 	}
+	g.serial.Lock()
+	defer g.serial.Unlock()
+	// Every deletion counted here has committed (the callback runs after
+	// the commit), so the mark below, which excludes writers, sees it.
+	seen := g.dirty.Load()
+	if onlyDirty && seen <= g.covered.Load() {
+		g.log.Debug("garbage collection skipped: deletions already collected")
+		return nil
+	}
 	start := time.Now()
 	stats, err := g.db.GarbageCollect(ctx)
+	if err == nil {
+		g.covered.Store(max(g.covered.Load(), seen))
+	}
 	// After the collection: whatever it removed is gone before a reader
-	// can see the new count.
+	// can see the new count. A collection only removes (never an image
+	// record), so it does not move writes.
 	g.removals.Add(1)
-	g.writes.Add(1)
 	if g.onGC != nil {
 		g.onGC(time.Since(start), err)
 	}

@@ -25,6 +25,19 @@
 // committed. A crash before that leaves at most an active (uncommitted)
 // snapshot or an ingest, which the next pull replaces and the GC removes.
 // In remote mode containerd's own settings decide.
+//
+// Collection rule (embedded): a synchronous image or lease delete returns
+// after one full containerd mark-and-sweep has removed, from the database
+// and from disk, whatever nothing else refers to; as dockerd 29 does with
+// containerd (SynchronousDelete on each record it removes), so when
+// `docker rmi` returns the image's unshared blobs and snapshots are gone.
+// Deletions also kick a debounced collection, skipped when a collection
+// that started after them has finished, and postponed while a caller that
+// will collect synchronously holds collections (HoldCollections; gc.go). The content sweep visits
+// an index of the blob files instead of the directory (blobindex.go). The
+// mark reads every record and every blob's labels, so its cost grows with
+// the store (about 0.3 s at 10,000 images on 2 busy cores): that, not the removal, is
+// what a rmi waits for.
 package storage
 
 import (
@@ -199,12 +212,26 @@ func (s *Storage) CollectGarbage(ctx context.Context) error {
 	return remoteCollect(ctx, s.client, s.namespace)
 }
 
+// HoldCollections postpones the debounced collections that deletions
+// kick until release is called, for a caller about to delete several
+// records and then collect synchronously (embedded; a no-op in remote
+// mode). Release must be called.
+func (s *Storage) HoldCollections() (release func()) {
+	if s.emb == nil {
+		return func() {}
+	}
+	return s.emb.gc.hold()
+}
+
 // Generations returns two counters of the embedded metadata: writes grows
 // after every write transaction (records, content, leases, snapshots),
 // removals after every transaction that deleted something and after every
-// garbage collection. While a counter read before a lookup is unchanged,
-// what the lookup found still holds: writes for anything (the image
-// records), removals for what was found present (blobs, snapshots). ok is
+// garbage collection (which removes what nothing refers to, never an image
+// record, and so does not count as a write). While a counter read before a
+// lookup is unchanged, what the lookup found still holds: writes for
+// anything (the image records, what was missing), removals for what was
+// found present (blobs, snapshots). Each counter moves once per transaction,
+// after it committed and before the call that made it returns. ok is
 // false in remote mode, where other clients change containerd unseen:
 // nothing may be cached there.
 func (s *Storage) Generations() (writes, removals uint64, ok bool) {

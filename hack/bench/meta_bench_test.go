@@ -80,7 +80,27 @@ func BenchmarkMetadata(b *testing.B) {
 	}
 
 	b.Run("list-api", func(b *testing.B) {
-		timed(b, d.Socket(), func(int) error {
+		timed(b, d, func(int) error {
+			resp, err := hc.Get("http://berthd/v1.47/images/json")
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("GET /images/json: %s", resp.Status)
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			return err
+		})
+	})
+	// After a write (a tag) the kept listing is stale: this is the cost of
+	// building it.
+	b.Run("list-api-after-tag", func(b *testing.B) {
+		timedAfter(b, d, func(i int) error {
+			_, err := api.ImageTag(ctx, client.ImageTagOptions{
+				Source: plan[metaTagged].names[0], Target: fmt.Sprintf("%s/bench/retag:%d", seedSource, i)})
+			return err
+		}, func(int) error {
 			resp, err := hc.Get("http://berthd/v1.47/images/json")
 			if err != nil {
 				return err
@@ -94,7 +114,7 @@ func BenchmarkMetadata(b *testing.B) {
 		})
 	})
 	b.Run("list-sdk", func(b *testing.B) {
-		timed(b, d.Socket(), func(int) error {
+		timed(b, d, func(int) error {
 			res, err := api.ImageList(ctx, client.ImageListOptions{})
 			if err == nil && len(res.Items) < n-metaTagged {
 				err = fmt.Errorf("listed %d images", len(res.Items))
@@ -104,7 +124,7 @@ func BenchmarkMetadata(b *testing.B) {
 	})
 	cli := dockercli.New(b, d.Host())
 	b.Run("list-cli", func(b *testing.B) {
-		timed(b, d.Socket(), func(int) error {
+		timed(b, d, func(int) error {
 			if r := cli.Run("images"); r.ExitCode != 0 {
 				return fmt.Errorf("docker images: %s", r.Combined())
 			}
@@ -113,7 +133,7 @@ func BenchmarkMetadata(b *testing.B) {
 	})
 	inspected := 0
 	b.Run("inspect", func(b *testing.B) {
-		timed(b, d.Socket(), func(int) error {
+		timed(b, d, func(int) error {
 			inspected++
 			name := plan[metaTagged+inspected].names[0]
 			res, err := api.ImageInspect(ctx, name)
@@ -126,21 +146,21 @@ func BenchmarkMetadata(b *testing.B) {
 	// Remove from the end of the plan, so inspect and list keep theirs.
 	next := n
 	b.Run("rmi-one-name", func(b *testing.B) {
-		timed(b, d.Socket(), func(int) error {
+		timed(b, d, func(int) error {
 			next--
 			return removed(api.ImageRemove(ctx, plan[next].names[0], client.ImageRemoveOptions{}))
 		})
 	})
 	tag := 0
 	b.Run("rmi-one-of-100-tags", func(b *testing.B) {
-		timed(b, d.Socket(), func(int) error {
+		timed(b, d, func(int) error {
 			tag++
 			return removed(api.ImageRemove(ctx, plan[0].names[tag], client.ImageRemoveOptions{}))
 		})
 	})
 	tagged := 0
 	b.Run("rmi-100-tags-by-id", func(b *testing.B) {
-		timed(b, d.Socket(), func(int) error {
+		timed(b, d, func(int) error {
 			tagged++
 			return removed(api.ImageRemove(ctx, plan[tagged].built.Digest.String(), client.ImageRemoveOptions{Force: true}))
 		})
@@ -156,11 +176,20 @@ func removed(res client.ImageRemoveResult, err error) error {
 	return err
 }
 
-// timed runs op b.N times, timing each, and reports the median in ms;
-// with BERTH_BENCH_META_PROFILE it takes a CPU profile of berthd (socket)
-// during the sub-benchmark BERTH_BENCH_META_PROFILE_OF names.
-func timed(b *testing.B, socket string, op func(i int) error) {
+// timed runs op b.N times, timing each, and reports the median in ms and
+// berthd's CPU time per op (user + system, including what the op left
+// running in the background: on a shared machine it varies less than the
+// wall time); with BERTH_BENCH_META_PROFILE it takes a CPU profile of
+// berthd during the sub-benchmark BERTH_BENCH_META_PROFILE_OF names.
+func timed(b *testing.B, d *berthd.Daemon, op func(i int) error) {
 	b.Helper()
+	timedAfter(b, d, nil, op)
+}
+
+// timedAfter is timed with prep(i), untimed, before each op(i).
+func timedAfter(b *testing.B, d *berthd.Daemon, prep, op func(i int) error) {
+	b.Helper()
+	socket := d.Socket()
 	times := make([]time.Duration, 0, b.N)
 	of := os.Getenv(metaProfileOf)
 	if of == "" {
@@ -175,19 +204,55 @@ func timed(b *testing.B, socket string, op func(i int) error) {
 			}
 		}()
 	}
+	// Without prep, berthd's CPU time is taken over the whole loop and
+	// what the last op left running; with prep, over each op alone.
+	var cpu time.Duration
+	if prep == nil {
+		cpu = -cpuTime(b, d.PID())
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		if prep != nil {
+			b.StopTimer()
+			if err := prep(i); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			cpu -= cpuTime(b, d.PID())
+		}
 		t := time.Now()
 		if err := op(i); err != nil {
 			b.Fatal(err)
 		}
 		times = append(times, time.Since(t))
+		if prep != nil {
+			cpu += cpuTime(b, d.PID())
+		}
 	}
 	b.StopTimer()
+	if prep == nil {
+		time.Sleep(500 * time.Millisecond) // what the last op left running (a debounced collection)
+		cpu += cpuTime(b, d.PID())
+	}
 	slices.Sort(times)
 	b.ReportMetric(ms(times[len(times)/2]), "median-ms")
 	b.ReportMetric(ms(times[len(times)-1]), "max-ms")
-	b.Logf("%s: %s ms (load %s)", b.Name(), fmtTimes(times), loadAvg())
+	b.ReportMetric(ms(cpu)/float64(b.N), "cpu-ms/op")
+	b.Logf("%s: %s ms, berthd CPU %.1f ms/op (load %s)", b.Name(), fmtTimes(times), ms(cpu)/float64(b.N), loadAvg())
+}
+
+// cpuTime is the user + system CPU time process pid has used (10 ms ticks).
+func cpuTime(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command (which may hold spaces): utime and stime
+	// are the 14th and 15th of the line, the 12th and 13th after ")".
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
