@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/distribution"
@@ -73,6 +74,12 @@ func (p *schema2Pull) selectManifest(ctx context.Context) error {
 	return nil
 }
 
+// trackedLayers are the selected manifest's layers and their chain IDs, as
+// the pull's progress tracks them.
+func (p *schema2Pull) trackedLayers() ([]ocispec.Descriptor, []digest.Digest) {
+	return p.manifest.Layers, layer.ChainIDs(p.config.RootFS.DiffIDs)
+}
+
 // fetch dispatches containerd's fetch handlers from the root along the
 // selected path, unpacking each layer as it arrives.
 func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullResult, error) {
@@ -90,7 +97,8 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 	if err != nil {
 		return pullResult{}, err
 	}
-	progress.track(ctx, p.manifest.Layers, layer.ChainIDs(p.config.RootFS.DiffIDs))
+	layers, chainIDs := p.trackedLayers()
+	progress.track(ctx, layers, chainIDs)
 	unpacker, err := s.newUnpacker(ctx, progress)
 	if err != nil {
 		return pullResult{}, err
