@@ -36,6 +36,7 @@ type schema2Pull struct {
 	root     ocispec.Descriptor // what ref names: an index or a manifest
 
 	// Set by selectManifest.
+	source   *pullSource
 	sel      image.Selection
 	manifest ocispec.Manifest
 	config   dockerspec.DockerOCIImage
@@ -48,7 +49,10 @@ func (p *schema2Pull) selectManifest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	provider := distribution.FetchThrough{Store: p.s.content, Fetcher: fetcher}
+	if p.source, err = newPullSource(p.s.content, p.ref.String()); err != nil {
+		return err
+	}
+	provider := distribution.FetchThrough{Store: p.source.store(p.s.content), Fetcher: fetcher}
 	sel, err := image.SelectManifest(ctx, provider, p.root, platforms.Only(p.platform))
 	if err != nil {
 		if errdefs.IsNotFound(err) && strings.Contains(err.Error(), "platform") {
@@ -93,10 +97,6 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 	if err != nil {
 		return pullResult{}, fmt.Errorf("failed to get fetcher for %q: %w", p.name, err)
 	}
-	sourceLabel, err := docker.AppendDistributionSourceLabel(s.content, p.ref.String())
-	if err != nil {
-		return pullResult{}, err
-	}
 	layers, chainIDs := p.trackedLayers()
 	progress.track(ctx, layers, chainIDs)
 	unpacker, err := s.newUnpacker(ctx, progress)
@@ -104,9 +104,9 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		return pullResult{}, err
 	}
 	handler := c8dimages.Handlers(
-		remotes.FetchHandler(s.content, progress.observeRetries(fetcher)),
+		p.source.fetchHandler(s.content, progress.observeRetries(fetcher)),
 		c8dimages.SetChildrenMappedLabels(s.content, c8dimages.ChildrenHandler(s.content), nil),
-		sourceLabel,
+		p.source.labelHandler(s.content),
 	)
 	wrappers := []func(c8dimages.Handler) c8dimages.Handler{
 		steerToSelection(p.sel),
