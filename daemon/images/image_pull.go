@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	c8dimages "github.com/containerd/containerd/v2/core/images"
@@ -118,8 +119,11 @@ func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform o
 		_, err := s.runPull(ctx, ref, platform, format, out, nil)
 		return err
 	}
-	res, err := s.runPull(ctx, ref, platform, format, out, fl)
-	s.flights.end(key, fl, res, err)
+	// Deferred so that followers are let go however the pull ends.
+	var res pullResult
+	err = errors.New("the pull being followed ended abnormally")
+	defer func() { s.flights.end(key, fl, res, err) }()
+	res, err = s.runPull(ctx, ref, platform, format, out, fl)
 	return err
 }
 
