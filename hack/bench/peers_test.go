@@ -19,6 +19,10 @@ import (
 // (containerd 2.4 with its ctr, and dockerd 29).
 const peersEnv = "BERTH_BENCH_PEERS"
 
+// baselineEnv names another berthd binary (a build of main, say) that
+// BenchmarkDistinctPulls runs beside the one under test, as "baseline".
+const baselineEnv = "BERTH_BENCH_BASELINE"
+
 // berthdArgsEnv adds flags to the berthd the peer benchmarks start (for
 // example --log-level debug).
 const berthdArgsEnv = "BERTH_BENCH_BERTHD_ARGS"
@@ -219,15 +223,19 @@ func startMoby(b *testing.B, registry string) *peerDaemon {
 	return p
 }
 
-// startBerthd starts the berthd under test the same way (its binary from
-// BERTHD_BINARY, as testutil/berthd); pulls go through the docker CLI.
-func startBerthd(b *testing.B, registry string) *peerDaemon {
+// startBerthd starts the berthd under test (its binary from BERTHD_BINARY,
+// as testutil/berthd) or, with name "baseline", the binary in
+// BERTH_BENCH_BASELINE; pulls go through the docker CLI.
+func startBerthd(b *testing.B, name, registry string) *peerDaemon {
 	bin := os.Getenv("BERTHD_BINARY")
+	if name == "baseline" {
+		bin = os.Getenv(baselineEnv)
+	}
 	if bin == "" {
 		b.Fatal("BERTHD_BINARY is not set (make bench sets it)")
 	}
-	root, state := peerDirs(b, "berthd")
-	p := &peerDaemon{name: "berthd", dirs: []string{root, state}, logs: &bytes.Buffer{}}
+	root, state := peerDirs(b, name)
+	p := &peerDaemon{name: name, dirs: []string{root, state}, logs: &bytes.Buffer{}}
 	host := "unix://" + filepath.Join(state, "docker.sock")
 	conf := filepath.Join(state, "daemon.json")
 	if err := os.WriteFile(conf, []byte("{}"), 0o644); err != nil {
