@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	c8dimages "github.com/containerd/containerd/v2/core/images"
@@ -96,26 +97,54 @@ func (s *ImageService) pullOne(ctx context.Context, ref reference.Named, platfor
 	return distribution.TranslatePullError(s.pull(ctx, ref, platform, opts, out), ref)
 }
 
-// pull is the pipeline every format goes through, under one lease:
-// resolve → select → fetch → unpack → record. The format (pull_schema2.go,
-// pull_schema1.go) plugs in at select and fetch; progress lines come from
-// one pullProgress.
-func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) (retErr error) {
-	ctx, release, err := s.startPullLease(ctx, ref.String())
-	if err != nil {
-		return err
-	}
-	defer func() { release(retErr != nil) }()
-	old := s.holdPrevious(ctx, ref)
-
+// pull resolves ref and runs the pipeline, or follows a pull of the same
+// reference, manifest and platform already under way (pull_join.go).
+func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform ocispec.Platform, opts backend.PullOptions, out backend.ProgressWriter) error {
 	// Resolve: what the registry serves for ref decides the format.
 	format, err := s.resolvePull(ctx, ref, platform, opts, out)
 	if err != nil {
 		return err
 	}
+	p, ok := format.(*schema2Pull)
+	if !ok {
+		_, err := s.runPull(ctx, ref, platform, format, out, nil)
+		return err
+	}
+	key := flightKey(ref, p.root.Digest, platform)
+	fl, leader := s.flights.join(key)
+	if !leader {
+		if led, err := s.follow(ctx, ref, fl, out); led {
+			return err
+		}
+		_, err := s.runPull(ctx, ref, platform, format, out, nil)
+		return err
+	}
+	// Deferred so that followers are let go however the pull ends.
+	var res pullResult
+	err = errors.New("the pull being followed ended abnormally")
+	defer func() { s.flights.end(key, fl, res, err) }()
+	res, err = s.runPull(ctx, ref, platform, format, out, fl)
+	return err
+}
+
+// runPull is the pipeline every format goes through, under one lease:
+// select → fetch → unpack → record. The format (pull_schema2.go,
+// pull_schema1.go) plugs in at select and fetch; progress lines come from
+// one pullProgress. fl, when not nil, is told the layers for its followers.
+func (s *ImageService) runPull(ctx context.Context, ref reference.Named, platform ocispec.Platform, format pullFormat, out backend.ProgressWriter, fl *pullFlight) (_ pullResult, retErr error) {
+	ctx, release, err := s.startPullLease(ctx, ref.String())
+	if err != nil {
+		return pullResult{}, err
+	}
+	defer func() { release(retErr != nil) }()
+	old := s.holdPrevious(ctx, ref)
+
 	// Select: the manifest for the platform, its config and layers.
 	if err := format.selectManifest(ctx); err != nil {
-		return err
+		return pullResult{}, err
+	}
+	if p, ok := format.(*schema2Pull); ok && fl != nil {
+		fl.publish(p.trackedLayers())
 	}
 	_ = out.WriteMessage(jsonstream.Message{ID: tagOrDigest(ref), Status: "Pulling from " + reference.Path(ref)})
 
@@ -132,11 +161,11 @@ func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform o
 	}
 	progress.finish(ctx, err == nil)
 	if err != nil {
-		return err
+		return pullResult{}, err
 	}
 	s.recordPull(ctx, ref, res, old, replaced, out)
 	s.dropResumable(context.WithoutCancel(ctx), ref.String())
-	return nil
+	return res, nil
 }
 
 // pullFormat is one manifest format's part of the pipeline. Each value

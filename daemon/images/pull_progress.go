@@ -133,6 +133,19 @@ func (p *pullProgress) waitingFor(d digest.Digest) {
 	}
 }
 
+// waitingForAll reports that every layer not complete waits for another
+// pull bringing it (a pull that follows another, pull_join.go).
+func (p *pullProgress) waitingForAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, lp := range p.layers {
+		if lp.phase < phaseComplete && !lp.waited {
+			lp.waited = true
+			p.send(lp, "Waiting", nil)
+		}
+	}
+}
+
 // extractProgress is the applier's progress callback (embedded mode): the
 // compressed bytes of desc read so far.
 func (p *pullProgress) extractProgress(desc ocispec.Descriptor, n int64) {

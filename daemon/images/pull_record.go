@@ -73,12 +73,18 @@ func (s *ImageService) recordPull(ctx context.Context, ref reference.Named, res 
 	if err := s.removeDangling(ctx, target.Digest); err != nil {
 		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the pulled image")
 	}
+	s.reportPulled(ctx, ref, res, upToDate, out)
+}
+
+// reportPulled ends a pull's stream ("Digest:", "Status:"), logs it and
+// sends its event: the same for a pull that followed another.
+func (s *ImageService) reportPulled(ctx context.Context, ref reference.Named, res pullResult, upToDate bool, out backend.ProgressWriter) {
 	status := "Status: Downloaded newer image for "
 	if upToDate {
 		status = "Status: Image is up to date for "
 	}
 	_ = out.WriteMessage(jsonstream.Message{Status: "Digest: " + res.registryDigest.String()})
 	_ = out.WriteMessage(jsonstream.Message{Status: status + reference.FamiliarString(ref)})
-	log.G(ctx).WithFields(log.Fields{"digest": target.Digest, "remote": ref.String()}).Info("image pulled")
+	log.G(ctx).WithFields(log.Fields{"digest": res.target.Digest, "remote": ref.String()}).Info("image pulled")
 	s.logImageEvent(events.ActionPull, reference.FamiliarString(ref), reference.FamiliarName(ref), res.configLabels)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/distribution"
@@ -35,6 +36,7 @@ type schema2Pull struct {
 	root     ocispec.Descriptor // what ref names: an index or a manifest
 
 	// Set by selectManifest.
+	source   *pullSource
 	sel      image.Selection
 	manifest ocispec.Manifest
 	config   dockerspec.DockerOCIImage
@@ -47,7 +49,10 @@ func (p *schema2Pull) selectManifest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	provider := distribution.FetchThrough{Store: p.s.content, Fetcher: fetcher}
+	if p.source, err = newPullSource(p.s.content, p.ref.String()); err != nil {
+		return err
+	}
+	provider := distribution.FetchThrough{Store: p.source.store(p.s.content), Fetcher: fetcher}
 	sel, err := image.SelectManifest(ctx, provider, p.root, platforms.Only(p.platform))
 	if err != nil {
 		if errdefs.IsNotFound(err) && strings.Contains(err.Error(), "platform") {
@@ -73,6 +78,12 @@ func (p *schema2Pull) selectManifest(ctx context.Context) error {
 	return nil
 }
 
+// trackedLayers are the selected manifest's layers and their chain IDs, as
+// the pull's progress tracks them.
+func (p *schema2Pull) trackedLayers() ([]ocispec.Descriptor, []digest.Digest) {
+	return p.manifest.Layers, layer.ChainIDs(p.config.RootFS.DiffIDs)
+}
+
 // fetch dispatches containerd's fetch handlers from the root along the
 // selected path, unpacking each layer as it arrives.
 func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullResult, error) {
@@ -86,19 +97,16 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 	if err != nil {
 		return pullResult{}, fmt.Errorf("failed to get fetcher for %q: %w", p.name, err)
 	}
-	sourceLabel, err := docker.AppendDistributionSourceLabel(s.content, p.ref.String())
-	if err != nil {
-		return pullResult{}, err
-	}
-	progress.track(ctx, p.manifest.Layers, layer.ChainIDs(p.config.RootFS.DiffIDs))
+	layers, chainIDs := p.trackedLayers()
+	progress.track(ctx, layers, chainIDs)
 	unpacker, err := s.newUnpacker(ctx, progress)
 	if err != nil {
 		return pullResult{}, err
 	}
 	handler := c8dimages.Handlers(
-		remotes.FetchHandler(s.content, progress.observeRetries(fetcher)),
+		p.source.fetchHandler(s.content, progress.observeRetries(fetcher)),
 		c8dimages.SetChildrenMappedLabels(s.content, c8dimages.ChildrenHandler(s.content), nil),
-		sourceLabel,
+		p.source.labelHandler(s.content),
 	)
 	wrappers := []func(c8dimages.Handler) c8dimages.Handler{
 		steerToSelection(p.sel),

@@ -7,14 +7,21 @@ import (
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/diff"
 	c8dimages "github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/mount"
 	"github.com/containerd/containerd/v2/core/unpack"
 	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/berth-dev/berth/layer/inflight"
 )
 
 // The unpack step of the pull: layers are applied into the service's
 // snapshotter, at most s.unpacks at once, with the applier's progress
-// reported as "Extracting".
+// reported as "Extracting". A layer applied while it downloads takes its
+// slot only once its bytes arrive: given at the start, the slots of all
+// pulls went to the first layers of each, which then waited for download
+// slots that later layers held, and the CPU sat idle.
 
 // newUnpacker is containerd's unpacker for a pull that streams: it wraps the
 // pull's dispatch so each layer is applied as soon as it is fetched (and a
@@ -31,10 +38,12 @@ func (s *ImageService) newUnpacker(ctx context.Context, progress *pullProgress) 
 			SnapshotterKey:          s.snapshotter,
 			Snapshotter:             s.snapshotService(),
 			SnapshotterCapabilities: caps,
-			Applier:                 s.client.DiffService(),
+			Applier:                 slotApplier{Applier: s.client.DiffService(), slots: s.unpacks, table: s.inflight},
 			ApplyOpts:               []diff.ApplyOpt{diff.WithProgress(progress.extractProgress)},
 		}),
-		unpack.WithUnpackLimiter(s.unpacks),
+		// The applier takes the slots (slotApplier); a limiter must still be
+		// given for the layers to be unpacked in parallel.
+		unpack.WithUnpackLimiter(noLimit{}),
 		unpack.WithDuplicationSuppressor(pullLocks{locks: s.unpackLocks, progress: progress}),
 	)
 }
@@ -52,3 +61,31 @@ func (s *ImageService) unpack(ctx context.Context, name string, target ocispec.D
 	}
 	return nil
 }
+
+// slotApplier applies a layer in one of slots, taken once the layer's
+// bytes are arriving (table.WaitStarted; at once for a blob not being
+// downloaded, or without a table).
+type slotApplier struct {
+	diff.Applier
+	slots *semaphore.Weighted
+	table *inflight.Table
+}
+
+func (a slotApplier) Apply(ctx context.Context, desc ocispec.Descriptor, mounts []mount.Mount, opts ...diff.ApplyOpt) (ocispec.Descriptor, error) {
+	if a.table != nil {
+		if err := a.table.WaitStarted(desc.Digest, ctx.Done()); err != nil {
+			return ocispec.Descriptor{}, err
+		}
+	}
+	if err := a.slots.Acquire(ctx, 1); err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	defer a.slots.Release(1)
+	return a.Applier.Apply(ctx, desc, mounts, opts...)
+}
+
+// noLimit is an unpack.Limiter that never waits.
+type noLimit struct{}
+
+func (noLimit) Acquire(context.Context, int64) error { return nil }
+func (noLimit) Release(int64)                        {}

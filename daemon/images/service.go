@@ -92,6 +92,9 @@ type ImageService struct {
 	// unpackLocks make concurrent pulls unpack (and fetch) each layer once
 	// (pull_unpack_lock.go).
 	unpackLocks *keyedLocks
+	// flights are the pulls other pulls of the same image follow
+	// (pull_join.go).
+	flights *pullFlights
 	// inflight, when not nil, lets layers be applied while downloading
 	// (pull_stream.go).
 	inflight *inflight.Table
@@ -129,6 +132,7 @@ func New(cfg Config) *ImageService {
 		env:         env,
 		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
 		unpackLocks: newKeyedLocks(),
+		flights:     newPullFlights(),
 		inflight:    cfg.Storage.Inflight(),
 		caches:      newMetaCaches(),
 	}

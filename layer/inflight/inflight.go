@@ -149,6 +149,33 @@ func (t *Table) Wait(d digest.Digest, cancel <-chan struct{}) error {
 	}
 }
 
+// WaitStarted waits until bytes of an expected blob are there to read (its
+// followed writer has written some) or its fetch has ended; it returns at
+// once when d is not expected. A pull gives a layer's apply a CPU slot only
+// then, so the slots go to layers whose bytes are arriving rather than to
+// layers still queued for a download slot.
+func (t *Table) WaitStarted(d digest.Digest, cancel <-chan struct{}) error {
+	e := t.lookup(d)
+	if e == nil {
+		return nil
+	}
+	defer t.release(d, e)
+	for {
+		e.mu.Lock()
+		started := e.written > 0 || e.done || e.broken != nil
+		ch := e.changed
+		e.mu.Unlock()
+		if started {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-cancel:
+			return context.Canceled
+		}
+	}
+}
+
 // update changes the entry under its lock and wakes its readers.
 func (e *entry) update(f func(*entry)) {
 	e.mu.Lock()

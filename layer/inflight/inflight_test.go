@@ -187,3 +187,58 @@ func TestReaderGetsTheBlobWhenAnotherWriterCommittedItFirst(t *testing.T) {
 		t.Fatalf("read %q, want the blob", b[:min(len(b), 40)])
 	}
 }
+
+// TestWaitStarted: an expected blob is "started" once its writer has
+// written bytes (not when the writer is merely opened) or its fetch ended;
+// a blob nobody expects is started at once.
+func TestWaitStarted(t *testing.T) {
+	tab, cs := storeWithTable(t)
+	data, desc := blob(1000)
+	started := func() <-chan error {
+		ch := make(chan error, 1)
+		go func() { ch <- tab.WaitStarted(desc.Digest, nil) }()
+		return ch
+	}
+	if err := tab.WaitStarted(desc.Digest, nil); err != nil {
+		t.Fatalf("a blob nobody expects: %v", err)
+	}
+	h := tab.Expect(desc)
+	defer h.Release()
+	got := started()
+	w := openWriter(t, cs, desc)
+	defer w.Close()
+	select {
+	case err := <-got:
+		t.Fatalf("started before any byte was written: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if _, err := w.Write(data[:10]); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not started after the first bytes")
+	}
+
+	// Ended without bytes (a failed fetch): started, the apply reports it.
+	_, other := blob(7)
+	h2 := tab.Expect(other)
+	defer h2.Release()
+	cancel := make(chan struct{})
+	go func() { time.Sleep(20 * time.Millisecond); h2.Done(errors.New("boom")) }()
+	if err := tab.WaitStarted(other.Digest, cancel); err != nil {
+		t.Fatalf("after the fetch ended: %v", err)
+	}
+	// Cancelled while waiting.
+	_, third := blob(9)
+	h3 := tab.Expect(third)
+	defer h3.Release()
+	close(cancel)
+	if err := tab.WaitStarted(third.Digest, cancel); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled wait: %v", err)
+	}
+}
