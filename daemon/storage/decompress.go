@@ -1,0 +1,73 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/diff"
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/berth-dev/berth/layer"
+)
+
+// blobBufferSize is the read size on a blob for the zstd decoder and plain
+// tars (whose readers ask for a few bytes at a time: block and tar headers),
+// so that a blob still downloading is read in few, large reads.
+const blobBufferSize = 256 << 10
+
+// zstdConcurrency is how many blocks the zstd decoder works on at once. One
+// decodes on the applying goroutine; two spread a layer's decoding over a
+// second goroutine, which on two cores takes CPU from the untar (and from the
+// other layers unpacking), for no gain in the pull's time.
+const zstdConcurrency = 1
+
+// appliesItself reports whether the applier decompresses and untars a layer
+// of mediaType itself: every layer type containerd's applier reads without a
+// stream processor (gzip, zstd, plain tar, and docker's tar type, whose
+// compression is read from the bytes), when the pull brings no processor
+// payloads.
+func appliesItself(ctx context.Context, mediaType string, config diff.ApplyConfig) bool {
+	if len(config.ProcessorPayloads) > 0 {
+		return false
+	}
+	c, err := images.DiffCompression(ctx, mediaType)
+	if err != nil {
+		return false
+	}
+	// A suffix other than the compression (+encrypted) wraps the layer.
+	_, ext, wrapped := strings.Cut(mediaType, "+")
+	return !wrapped || ext == c
+}
+
+// decompress returns the tar stream of the blob ra, compressed as c, and
+// the name of its decoder (for the log). Each read of the blob reports the
+// compressed bytes read so far to onRead. Closing the stream releases the
+// decoder (and stops a child process), not ra.
+func (a applier) decompress(ctx context.Context, c layer.Compression, ra content.ReaderAt, onRead func(int64)) (io.ReadCloser, string, error) {
+	// Not content.NewReader: it may hand out one shared file offset, and a
+	// replacement gzip decoder must read the blob from the start.
+	blob := func() io.Reader {
+		return &countingReader{r: io.NewSectionReader(ra, 0, ra.Size()), onRead: onRead}
+	}
+	switch c {
+	case layer.Gzip:
+		r, err := a.gunzip.Reader(ctx, func() (io.ReadCloser, error) { return io.NopCloser(blob()), nil })
+		return r, a.gunzip.Decoder(), err
+	case layer.Zstd:
+		// The blob's sha256 is verified by the content store before the
+		// apply completes (layer/inflight): the frames' own checksums
+		// would verify the same bytes a second time.
+		zr, err := zstd.NewReader(bufio.NewReaderSize(blob(), blobBufferSize),
+			zstd.WithDecoderConcurrency(zstdConcurrency), zstd.WithDecoderLowmem(false), zstd.IgnoreChecksum(true))
+		if err != nil {
+			return nil, "", fmt.Errorf("invalid zstd stream: %w", err)
+		}
+		return zr.IOReadCloser(), "zstd", nil
+	}
+	return io.NopCloser(bufio.NewReaderSize(blob(), blobBufferSize)), "none", nil
+}
