@@ -82,7 +82,7 @@ func BenchmarkFloor(b *testing.B) {
 				b.SetBytes(tarSize)
 				for i := 0; i < b.N; i++ {
 					for _, l := range layers {
-						zr, err := zstd.NewReader(bytes.NewReader(l), zstd.WithDecoderConcurrency(conc), zstd.WithDecoderLowmem(false), zstd.IgnoreChecksum(true))
+						zr, err := zstd.NewReader(bytes.NewReader(l), zstd.WithDecoderConcurrency(conc), zstd.IgnoreChecksum(true))
 						if err != nil {
 							b.Fatal(err)
 						}
