@@ -15,9 +15,10 @@ import (
 	"github.com/berth-dev/berth/layer"
 )
 
-// blobBufferSize is the read size on a blob for the zstd decoder and plain
-// tars (whose readers ask for a few bytes at a time: block and tar headers),
-// so that a blob still downloading is read in few, large reads.
+// blobBufferSize is the read size on a blob, whatever reads it (the
+// in-process gzip decoder reads 4 KiB at a time, zstd's and tar's a few bytes
+// for each header, a child decoder's stdin 32 KiB), so that a blob still
+// downloading is read in few, large reads.
 const blobBufferSize = 256 << 10
 
 // zstdConcurrency is how many blocks the zstd decoder works on at once. One
@@ -53,7 +54,7 @@ func (a applier) decompress(ctx context.Context, c layer.Compression, ra content
 	// Not content.NewReader: it may hand out one shared file offset, and a
 	// replacement gzip decoder must read the blob from the start.
 	blob := func() io.Reader {
-		return &countingReader{r: io.NewSectionReader(ra, 0, ra.Size()), onRead: onRead}
+		return bufio.NewReaderSize(&countingReader{r: io.NewSectionReader(ra, 0, ra.Size()), onRead: onRead}, blobBufferSize)
 	}
 	switch c {
 	case layer.Gzip:
@@ -67,12 +68,12 @@ func (a applier) decompress(ctx context.Context, c layer.Compression, ra content
 		// history buffer is twice its window, and a 112 KiB layer
 		// declaring the largest window the decoder accepts (512 MiB, as
 		// containerd's) costs 1 GiB of RSS instead of 512 MiB.
-		zr, err := zstd.NewReader(bufio.NewReaderSize(blob(), blobBufferSize),
+		zr, err := zstd.NewReader(blob(),
 			zstd.WithDecoderConcurrency(zstdConcurrency), zstd.IgnoreChecksum(true))
 		if err != nil {
 			return nil, "", fmt.Errorf("invalid zstd stream: %w", err)
 		}
 		return zr.IOReadCloser(), "zstd", nil
 	}
-	return io.NopCloser(bufio.NewReaderSize(blob(), blobBufferSize)), "none", nil
+	return io.NopCloser(blob()), "none", nil
 }
