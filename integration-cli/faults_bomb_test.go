@@ -37,27 +37,42 @@ func TestFaultBombLegit(t *testing.T) {
 }
 
 // TestFaultBombTrailingData pulls layers with zeros after the end of the
-// tar archive: tar's record padding (10 KiB) pulls; gigabytes are refused
-// after the first MiB, at once, and nothing is stored.
+// tar archive, gzip, zstd and uncompressed: tar's record padding (10 KiB)
+// pulls; more is refused after the first MiB, at once, with the same error
+// whatever the compression, and nothing is stored. (An uncompressed layer's
+// tail is as large as its blob: a smaller one is enough to be refused.)
 func TestFaultBombTrailingData(t *testing.T) {
 	e := newImageEnv(t)
-	e.serveBomb("bomb/padded", "v1", fixtures.Bomb{FileSize: 1 << 20, Trailing: 10<<10 - 1024})
-	e.docker("pull", e.ref("bomb/padded", "v1"))
-	e.docker("rmi", e.ref("bomb/padded", "v1"))
-	e.waitNothingStored("rmi", 30*time.Second)
+	for _, c := range []struct {
+		name     string
+		c        fixtures.Compression
+		trailing int64
+	}{
+		{"gzip", fixtures.Gzip, bombSize(256<<20, 16<<30)},
+		{"zstd", fixtures.Zstd, bombSize(256<<20, 16<<30)},
+		{"uncompressed", fixtures.Uncompressed, bombSize(64<<20, 1<<30)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := e.forT(t)
+			repo := "bomb/" + c.name
+			e.serveBomb(repo+"-padded", "v1", fixtures.Bomb{FileSize: 1 << 20, Trailing: 10<<10 - 1024, Compression: c.c})
+			e.docker("pull", e.ref(repo+"-padded", "v1"))
+			e.docker("rmi", e.ref(repo+"-padded", "v1"))
+			e.waitNothingStored("rmi", 30*time.Second)
 
-	trailing := bombSize(256<<20, 16<<30)
-	b := e.serveBomb("bomb/trailing", "v1", fixtures.Bomb{FileSize: 1 << 20, Trailing: trailing})
-	start := time.Now()
-	msg := e.dockerFail("pull", e.ref("bomb/trailing", "v1"))
-	took := time.Since(start)
-	want := "layer " + b.Layer.Digest.String() + " has more than 1048576 bytes (1 MiB) of data after the end of its tar archive"
-	if !strings.Contains(msg, want) {
-		t.Errorf("pull: %q, want it to say %q", msg, want)
+			b := e.serveBomb(repo+"-trailing", "v1", fixtures.Bomb{FileSize: 1 << 20, Trailing: c.trailing, Compression: c.c})
+			start := time.Now()
+			msg := e.dockerFail("pull", e.ref(repo+"-trailing", "v1"))
+			took := time.Since(start)
+			want := "layer " + b.Layer.Digest.String() + " has more than 1048576 bytes (1 MiB) of data after the end of its tar archive"
+			if !strings.Contains(msg, want) {
+				t.Errorf("pull: %q, want it to say %q", msg, want)
+			}
+			e.waitNothingStored("the refused pull", 15*time.Second)
+			t.Logf("figures: trailing-data bomb, %s (%d KiB blob, %s after the archive): refused in %v, berthd peak RSS %d MiB",
+				c.name, b.Layer.Size>>10, mib(c.trailing), took.Round(100*time.Millisecond), e.peakRSS())
+		})
 	}
-	e.waitNothingStored("the refused pull", 15*time.Second)
-	t.Logf("figures: trailing-data bomb (%d KiB gzip, %s after the archive): refused in %v, berthd peak RSS %d MiB",
-		b.Layer.Size>>10, mib(trailing), took.Round(100*time.Millisecond), e.peakRSS())
 }
 
 // TestFaultBombWrongDiffID pulls a bomb whose config claims another diff

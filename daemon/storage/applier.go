@@ -11,28 +11,31 @@ import (
 
 	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/diff"
-	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/mount"
 	"github.com/containerd/containerd/v2/pkg/archive"
-	"github.com/containerd/containerd/v2/pkg/archive/compression"
 	"github.com/containerd/log"
 	"github.com/moby/sys/userns"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-dev/berth/layer"
 	"github.com/berth-dev/berth/layer/gunzip"
 	"github.com/berth-dev/berth/layer/inflight"
 )
 
-// applier is the embedded stack's diff applier. gzip layers (nearly all of
-// them) are decompressed by gunzip.Gunzip — igzip, unpigz or in-process, with
-// a fallback that never fails the apply — and untarred with containerd's
-// archive.Apply, straight into the overlay upperdir as containerd's own
-// applier does. Everything else (zstd, plain tar, stream processors) goes to
-// containerd's filesystem applier. Either way the filesystem is synced once
-// when the layer is applied, before the snapshot can be committed (see the
-// durability rule in the package doc).
+// applier is the embedded stack's diff applier. Layers of every type
+// containerd's applier reads without a stream processor — gzip (nearly all
+// of them), zstd and plain tar, told apart by their bytes — are
+// decompressed here (decompress.go: gzip by gunzip.Gunzip — igzip, unpigz
+// or in-process, with a fallback that never fails the apply — zstd
+// in-process) and go through one path, applyStream: untarred with
+// containerd's archive.Apply, straight into the overlay upperdir as
+// containerd's own applier does, the data after the tar archive bounded
+// (trailing.go), the diff ID hashed, the filesystem synced once before the
+// snapshot can be committed (see the durability rule in the package doc).
+// Stream processors, and blobs in a compression the applier does not read,
+// go to containerd's filesystem applier (synced the same way).
 //
 // Both read blobs through the inflight table's provider: a layer still
 // downloading is applied as its bytes arrive, and only completes once its
@@ -66,7 +69,7 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 			return ocispec.Descriptor{}, fmt.Errorf("failed to apply config opt: %w", err)
 		}
 	}
-	if c, err := images.DiffCompression(ctx, desc.MediaType); err != nil || c != "gzip" || len(config.ProcessorPayloads) > 0 {
+	if !appliesItself(ctx, desc.MediaType, config) {
 		return a.fallback.Apply(ctx, desc, mounts, append(opts, diff.WithSyncFs(true))...)
 	}
 	ra, err := a.store.ReaderAt(ctx, desc)
@@ -74,9 +77,10 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 		return ocispec.Descriptor{}, fmt.Errorf("failed to get reader from content store: %w", err)
 	}
 	defer ra.Close()
-	if compression.DetectCompression(head(ra)) != compression.Gzip {
-		// Labelled gzip, stored as something else: containerd's applier
-		// sorts it out (or fails as it would).
+	c, err := layer.Detect(head(ra))
+	if err != nil {
+		// bzip2 or xz, whatever the media type says: containerd's applier
+		// fails on it as it would.
 		return a.fallback.Apply(ctx, desc, mounts, append(opts, diff.WithSyncFs(true))...)
 	}
 
@@ -84,29 +88,35 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 	prog := &progress{report: config.Progress}
 	prog.at(0)
 	defer prog.done()
-	dr, err := a.gunzip.Reader(ctx, func() (io.ReadCloser, error) {
-		// Not content.NewReader: it may hand out one shared file offset,
-		// and a replacement decoder must read the blob from the start.
-		return io.NopCloser(&countingReader{r: io.NewSectionReader(ra, 0, ra.Size()), onRead: prog.at}), nil
-	})
+	tarStream, decoder, err := a.decompress(ctx, c, ra, prog.at)
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("failed to decompress %s: %w", desc.Digest, err)
 	}
-	defer dr.Close()
-
-	digester := digest.Canonical.Digester()
-	tarStream := &countingReader{r: io.TeeReader(dr, digester.Hash())}
-	if err := applyTar(ctx, mounts, tarStream); err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	// The digest covers the whole stream, trailing bytes included (at most
-	// MaxTrailingData of them).
-	if err := drainTrailing(ctx, tarStream, desc.Digest); err != nil {
+	defer tarStream.Close()
+	applied, err := applyStream(ctx, mounts, tarStream, desc.Digest)
+	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	log.G(ctx).WithFields(log.Fields{
-		"d": time.Since(start), "digest": desc.Digest, "size": desc.Size, "decoder": a.gunzip.Decoder(),
+		"d": time.Since(start), "digest": desc.Digest, "size": desc.Size, "compression": c, "decoder": decoder,
 	}).Debug("diff applied")
+	return applied, nil
+}
+
+// applyStream applies the tar stream r of the layer blob named blob onto
+// the snapshot mounts (applyTar, one sync) and reads what follows the
+// archive (at most MaxTrailingData bytes). The descriptor it returns is the
+// stream's: its size and digest, the diff ID, which covers the trailing
+// bytes too.
+func applyStream(ctx context.Context, mounts []mount.Mount, r io.Reader, blob digest.Digest) (ocispec.Descriptor, error) {
+	digester := digest.Canonical.Digester()
+	tarStream := &countingReader{r: io.TeeReader(r, digester.Hash())}
+	if err := applyTar(ctx, mounts, tarStream); err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	if err := drainTrailing(ctx, tarStream, blob); err != nil {
+		return ocispec.Descriptor{}, err
+	}
 	return ocispec.Descriptor{
 		MediaType: ocispec.MediaTypeImageLayer,
 		Size:      tarStream.n,
@@ -114,7 +124,7 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 	}, nil
 }
 
-// head reads the first bytes of a blob, for compression.DetectCompression.
+// head reads the first bytes of a blob, for layer.Detect.
 func head(ra content.ReaderAt) []byte {
 	b := make([]byte, 10)
 	n, _ := ra.ReadAt(b, 0)

@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/diff"
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/typeurl/v2"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // A gzip decoder that dies part-way through a layer must not fail the
@@ -58,5 +62,36 @@ func TestEmbeddedUnpackSurvivesDecoderDyingMidLayer(t *testing.T) {
 				t.Errorf("etc/motd = %q", got)
 			}
 		})
+	}
+}
+
+// Every layer type containerd reads without a stream processor takes the
+// applier's own path (and so its trailing-data bound); wrapped types, and
+// any layer with processor payloads, go to containerd's applier.
+func TestApplierAppliesItselfEveryPlainLayerType(t *testing.T) {
+	ctx := context.Background()
+	payloads := diff.ApplyConfig{ProcessorPayloads: map[string]typeurl.Any{"io.containerd.decrypt": nil}}
+	for _, c := range []struct {
+		mediaType string
+		config    diff.ApplyConfig
+		want      bool
+	}{
+		{ocispec.MediaTypeImageLayerGzip, diff.ApplyConfig{}, true},
+		{ocispec.MediaTypeImageLayerZstd, diff.ApplyConfig{}, true},
+		{ocispec.MediaTypeImageLayer, diff.ApplyConfig{}, true},
+		{images.MediaTypeDockerSchema2LayerGzip, diff.ApplyConfig{}, true},
+		{images.MediaTypeDockerSchema2Layer, diff.ApplyConfig{}, true},
+		{images.MediaTypeDockerSchema2LayerZstd, diff.ApplyConfig{}, true},
+		{images.MediaTypeDockerSchema2LayerForeignGzip, diff.ApplyConfig{}, true},
+		{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", diff.ApplyConfig{}, true},
+		{ocispec.MediaTypeImageLayerGzip, payloads, false},
+		{ocispec.MediaTypeImageLayer + "+encrypted", diff.ApplyConfig{}, false},
+		{ocispec.MediaTypeImageLayerGzip + "+encrypted", diff.ApplyConfig{}, false},
+		{images.MediaTypeDockerSchema2LayerGzip + "+encrypted", diff.ApplyConfig{}, false},
+		{"application/vnd.example.layer.v1.squashfs", diff.ApplyConfig{}, false},
+	} {
+		if got := appliesItself(ctx, c.mediaType, c.config); got != c.want {
+			t.Errorf("%s (payloads %v): applied by berth's path %v, want %v", c.mediaType, c.config.ProcessorPayloads != nil, got, c.want)
+		}
 	}
 }

@@ -88,6 +88,14 @@ func writeBlob(t *testing.T, ctx context.Context, cs content.Store, mediaType st
 // default namespace must apply in both modes.
 func createTestImage(t *testing.T, ctx context.Context, c *client.Client, name string, files map[string]string) testImage {
 	t.Helper()
+	layer, diffID := layerTarGz(t, files)
+	return createTestImageOf(t, ctx, c, name, ocispec.MediaTypeImageLayerGzip, layer, diffID)
+}
+
+// createTestImageOf is createTestImage with the layer blob given: its media
+// type, bytes and diff ID.
+func createTestImageOf(t *testing.T, ctx context.Context, c *client.Client, name, mediaType string, layer []byte, diffID digest.Digest) testImage {
+	t.Helper()
 	lctx, done, err := c.WithLease(ctx)
 	if err != nil {
 		t.Fatalf("create lease: %v", err)
@@ -96,9 +104,8 @@ func createTestImage(t *testing.T, ctx context.Context, c *client.Client, name s
 
 	cs := c.ContentStore()
 	var ti testImage
-	layer, diffID := layerTarGz(t, files)
 	ti.diffID = diffID
-	ti.layer = writeBlob(t, lctx, cs, ocispec.MediaTypeImageLayerGzip, layer, nil)
+	ti.layer = writeBlob(t, lctx, cs, mediaType, layer, nil)
 
 	cfg, err := json.Marshal(ocispec.Image{
 		Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH},

@@ -5,8 +5,9 @@
 //
 //   - embedded (Options.Address == ""): an in-process stack built from
 //     containerd's libraries (local content store, bbolt metadata, overlayfs or
-//     native snapshotter, walking differ, filesystem applier) with berth's own
-//     garbage-collection scheduler;
+//     native snapshotter, walking differ) with berth's own applier (gzip, zstd
+//     and plain layers; containerd's filesystem applier for stream processors)
+//     and garbage-collection scheduler;
 //   - remote (Options.Address != ""): a gRPC client of a running containerd.
 //
 // In both modes the client's default namespace applies to calls whose context

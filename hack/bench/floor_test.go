@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -12,13 +13,15 @@ import (
 	"testing"
 
 	"github.com/containerd/containerd/v2/pkg/archive"
+	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth-dev/berth/layer"
 	"github.com/berth-dev/berth/layer/gunzip"
 )
 
-// layersEnv lists gzip layer files (space-separated) for the usr-like
-// benchmarks: make-usr-layers.sh writes them.
+// layersEnv lists layer files (space-separated, gzip or zstd) for the
+// usr-like benchmarks: make-usr-layers.sh writes them.
 const layersEnv = "BERTH_BENCH_LAYERS"
 
 // usrLayers reads the files named in BERTH_BENCH_LAYERS.
@@ -26,7 +29,7 @@ func usrLayers(b *testing.B) [][]byte {
 	b.Helper()
 	paths := strings.Fields(os.Getenv(layersEnv))
 	if len(paths) == 0 {
-		b.Skipf("%s names no gzip layers (hack/bench/make-usr-layers.sh makes some)", layersEnv)
+		b.Skipf("%s names no layers (hack/bench/make-usr-layers.sh makes some)", layersEnv)
 	}
 	var out [][]byte
 	for _, p := range paths {
@@ -40,18 +43,23 @@ func usrLayers(b *testing.B) [][]byte {
 }
 
 // BenchmarkFloor measures, on this machine, what a pull of the layers in
-// BERTH_BENCH_LAYERS cannot beat: gzip decoding with each decoder (MB/s of
-// output), sha256 of the compressed blobs, and untar (containerd's
+// BERTH_BENCH_LAYERS cannot beat: gzip decoding with each decoder, or zstd
+// decoding with one and two goroutines (MB/s of output), sha256 of the
+// compressed blobs, and untar (containerd's
 // archive.Apply) of the decompressed tars onto the data root's filesystem,
 // with and without the one syncfs the durability rule asks for.
 func BenchmarkFloor(b *testing.B) {
 	layers := usrLayers(b)
 	var tars [][]byte
 	var gzSize, tarSize int64
+	zstdLayers := false
 	for _, l := range layers {
-		out, err := gunzipWith(nil, l)
+		out, err := decompressed(l)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if c, _ := layer.Detect(l); c == layer.Zstd {
+			zstdLayers = true
 		}
 		tars = append(tars, out)
 		gzSize += int64(len(l))
@@ -63,6 +71,29 @@ func BenchmarkFloor(b *testing.B) {
 	for _, name := range []string{"igzip", "unpigz"} {
 		if p, err := exec.LookPath(name); err == nil {
 			decoders[name] = []string{p}
+		}
+	}
+	if zstdLayers {
+		// In-process zstd (the applier's decoder), with its blocks decoded
+		// on the reading goroutine or on background ones.
+		decoders = nil
+		for _, conc := range []int{1, 2} {
+			b.Run(fmt.Sprintf("zstd-concurrency=%d", conc), func(b *testing.B) {
+				b.SetBytes(tarSize)
+				for i := 0; i < b.N; i++ {
+					for _, l := range layers {
+						zr, err := zstd.NewReader(bytes.NewReader(l), zstd.WithDecoderConcurrency(conc), zstd.IgnoreChecksum(true))
+						if err != nil {
+							b.Fatal(err)
+						}
+						_, err = io.Copy(io.Discard, zr)
+						zr.Close()
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
 		}
 	}
 	for name, cmds := range decoders {
@@ -116,6 +147,16 @@ func BenchmarkFloor(b *testing.B) {
 			}
 		})
 	}
+}
+
+// decompressed is the tar of a layer blob, whatever its compression.
+func decompressed(blob []byte) ([]byte, error) {
+	r, err := layer.Decompress(bytes.NewReader(blob))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
 }
 
 // gunzipWith decodes gz with the decoders cmds (nil: in-process) into w,
