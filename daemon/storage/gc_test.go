@@ -14,19 +14,7 @@ import (
 // kick a second, debounced full collection that later writes would queue
 // behind. A plain delete is still collected by the scheduler.
 func TestEmbeddedSyncDeleteCollectsOnce(t *testing.T) {
-	requireRoot(t)
-	root := t.TempDir()
-	var collections atomic.Int64
-	s, err := Open(context.Background(), Options{Root: root, Snapshotter: SnapshotterNative, Logger: testLogger(t),
-		OnGC: func(time.Duration, error) { collections.Add(1) }})
-	if err != nil {
-		t.Fatalf("Open embedded: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	s, root, collections := openCountingCollections(t)
 	ctx := context.Background()
 	c := s.Client()
 	contentRoot := filepath.Join(root, "content")
@@ -63,19 +51,7 @@ func TestEmbeddedSyncDeleteCollectsOnce(t *testing.T) {
 // synchronous collection), a deletion's debounced collection waits; once
 // released it runs.
 func TestEmbeddedHeldCollectionsWait(t *testing.T) {
-	requireRoot(t)
-	root := t.TempDir()
-	var collections atomic.Int64
-	s, err := Open(context.Background(), Options{Root: root, Snapshotter: SnapshotterNative, Logger: testLogger(t),
-		OnGC: func(time.Duration, error) { collections.Add(1) }})
-	if err != nil {
-		t.Fatalf("Open embedded: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	s, root, collections := openCountingCollections(t)
 	ctx := context.Background()
 	c := s.Client()
 	contentRoot := filepath.Join(root, "content")
@@ -99,4 +75,24 @@ func TestEmbeddedHeldCollectionsWait(t *testing.T) {
 		t.Errorf("%d collections after release, want 1", n)
 	}
 	assertBlobFiles(t, contentRoot, ti.blobs(), false)
+}
+
+// openCountingCollections opens an embedded store (native snapshotter) in a
+// temporary root and counts the collections it runs.
+func openCountingCollections(t *testing.T) (*Storage, string, *atomic.Int64) {
+	t.Helper()
+	requireRoot(t)
+	root := t.TempDir()
+	collections := new(atomic.Int64)
+	s, err := Open(context.Background(), Options{Root: root, Snapshotter: SnapshotterNative, Logger: testLogger(t),
+		OnGC: func(time.Duration, error) { collections.Add(1) }})
+	if err != nil {
+		t.Fatalf("Open embedded: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s, root, collections
 }

@@ -129,24 +129,11 @@ func (t *Table) release(d digest.Digest, e *entry) {
 // download (a digest mismatch, say) rather than what its bytes did to the
 // decompressor.
 func (t *Table) Wait(d digest.Digest, cancel <-chan struct{}) error {
-	e := t.lookup(d)
-	if e == nil {
-		return nil
+	var err error
+	if werr := t.waitFor(d, cancel, func(e *entry) bool { err = e.err; return e.done }); werr != nil {
+		return werr
 	}
-	defer t.release(d, e)
-	for {
-		e.mu.Lock()
-		done, err, ch := e.done, e.err, e.changed
-		e.mu.Unlock()
-		if done {
-			return err
-		}
-		select {
-		case <-ch:
-		case <-cancel:
-			return context.Canceled
-		}
-	}
+	return err
 }
 
 // WaitStarted waits until bytes of an expected blob are there to read (its
@@ -155,6 +142,13 @@ func (t *Table) Wait(d digest.Digest, cancel <-chan struct{}) error {
 // then, so the slots go to layers whose bytes are arriving rather than to
 // layers still queued for a download slot.
 func (t *Table) WaitStarted(d digest.Digest, cancel <-chan struct{}) error {
+	return t.waitFor(d, cancel, func(e *entry) bool { return e.written > 0 || e.done || e.broken != nil })
+}
+
+// waitFor waits until ready, called under the entry's lock, holds for the
+// expected blob d; it returns at once when d is not expected, and
+// context.Canceled when cancel closes first.
+func (t *Table) waitFor(d digest.Digest, cancel <-chan struct{}, ready func(*entry) bool) error {
 	e := t.lookup(d)
 	if e == nil {
 		return nil
@@ -162,10 +156,9 @@ func (t *Table) WaitStarted(d digest.Digest, cancel <-chan struct{}) error {
 	defer t.release(d, e)
 	for {
 		e.mu.Lock()
-		started := e.written > 0 || e.done || e.broken != nil
-		ch := e.changed
+		ok, ch := ready(e), e.changed
 		e.mu.Unlock()
-		if started {
+		if ok {
 			return nil
 		}
 		select {
