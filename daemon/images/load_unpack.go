@@ -57,6 +57,9 @@ func (s *ImageService) unpackManifest(ctx context.Context, li loadedImage, pm *p
 		return err
 	}
 	defer s.unpacks.Release(1)
+	if err := s.leaseSnapshots(ctx, pm.ChainIDs); err != nil {
+		return err
+	}
 	var uopts []client.UnpackOpt
 	if progress != nil {
 		uopts = append(uopts, client.WithUnpackApplyOpts(diff.WithProgress(progress.layer)))

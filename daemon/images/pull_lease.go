@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -78,6 +80,27 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Imag
 	return s.walkPresent(ctx, img.Target, func(ctx context.Context, desc ocispec.Descriptor) error {
 		return s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"})
 	})
+}
+
+// leaseSnapshots adds the snapshots of a layer chain (by chain ID, the names
+// committed layers get) to the context's lease before an unpack. The
+// unpacker skips a layer whose snapshot exists and prepares the next one on
+// top of it; without the lease, an rmi or prune of another image sharing
+// that snapshot could collect it in between ("parent snapshot … does not
+// exist"). Snapshots not there yet are leased as they are committed.
+func (s *ImageService) leaseSnapshots(ctx context.Context, chainIDs []digest.Digest) error {
+	leaseID, ok := leases.FromContext(ctx)
+	if !ok {
+		return nil
+	}
+	l := leases.Lease{ID: leaseID}
+	for _, id := range chainIDs {
+		r := leases.Resource{ID: id.String(), Type: "snapshots/" + s.snapshotter}
+		if err := s.leases.AddResource(ctx, l, r); err != nil {
+			return fmt.Errorf("failed to lease snapshot %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // RemoveStalePullLeases handles the leases a previous berthd left when it
