@@ -65,7 +65,10 @@ type metaCaches struct {
 	// mode; records_cache.go).
 	records *recordsSnapshot
 	// lists are the last unfiltered listings, by options (list_cache.go).
-	lists     map[listKey]cachedList
+	lists map[listKey]cachedList
+	// summaries are the last unfiltered listings' reusable summaries
+	// (list_reuse.go).
+	summaries map[listKey]keptSummaries
 	manifests *boundedCache[digest.Digest, *manifestFacts]
 	usages    *boundedCache[digest.Digest, cachedUsage]
 	names     *boundedCache[string, nameFacts]
@@ -139,4 +142,3 @@ func (c *metaCaches) nameCache() *boundedCache[string, nameFacts] {
 	}
 	return c.names
 }
-

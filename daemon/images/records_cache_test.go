@@ -1,16 +1,21 @@
 package images
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/content"
 	c8dimages "github.com/containerd/containerd/v2/core/images"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/image-spec/identity"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/testutil/fixtures"
@@ -97,30 +102,75 @@ func TestListingAfterWrites(t *testing.T) {
 	}
 }
 
-// TestListingSizeAfterUnpack: an image listed while its layer was not
-// unpacked shows the snapshot's usage in its Size once the layer is
-// unpacked, although nothing else about the image changed.
-func TestListingSizeAfterUnpack(t *testing.T) {
+// TestListingSizeAfterSnapshot: an image listed while its layer had no
+// snapshot shows the snapshot's usage in its Size once one is committed
+// under the layer's chain ID, although nothing else changed (no record, no
+// blob, no removal).
+func TestListingSizeAfterSnapshot(t *testing.T) {
 	ts := newServiceEnv(t)
 	b := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(52)}}, time.Now(), "docker.io/library/u:1")
+	if err := ts.s.storage.CollectGarbage(ts.ctx); err != nil {
+		t.Fatal(err)
+	}
 	before := ts.listed()
 	if len(before) != 1 {
 		t.Fatalf("listed %d images, want 1", len(before))
 	}
-	img := client.NewImage(ts.s.client, c8dimages.Image{Name: "docker.io/library/u:1", Target: b.Descriptor()})
-	if err := img.Unpack(ts.ctx, ts.s.snapshotter); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := img.RootFS(ts.ctx)
+	chain, err := client.NewImage(ts.s.client, c8dimages.Image{Name: "docker.io/library/u:1", Target: b.Descriptor()}).RootFS(ts.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := ts.s.snapshotService().Usage(ts.ctx, identity.ChainID(chain).String())
+	sn := ts.s.snapshotService()
+	mounts, err := sn.Prepare(ts.ctx, "listing-test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The native snapshotter's mount is a bind of the snapshot directory.
+	if err := os.WriteFile(filepath.Join(mounts[0].Source, "f"), make([]byte, 64<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := sn.Commit(ts.ctx, identity.ChainID(chain).String(), "listing-test"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := sn.Usage(ts.ctx, identity.ChainID(chain).String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	after := ts.listed()
 	if got, want := after[0].Size, before[0].Size+u.Size; got != want || u.Size <= 0 {
-		t.Fatalf("Size after unpack %d, want %d (before %d + snapshot %d)", got, want, before[0].Size, u.Size)
+		t.Fatalf("Size after the snapshot %d, want %d (before %d + snapshot %d)", got, want, before[0].Size, u.Size)
+	}
+}
+
+// TestListingSizeAfterMissingLayerWritten: an image listed while a layer
+// blob was missing shows the layer in its Size once the blob is written,
+// a write that changes no record and makes no snapshot.
+func TestListingSizeAfterMissingLayerWritten(t *testing.T) {
+	ts := newServiceEnv(t)
+	b := ts.add(fixtures.Image{Layers: []fixtures.Layer{testLayer(53)}}, time.Now(), "docker.io/library/m:1")
+	full := ts.listed()[0].Size
+	l := b.Layers[0]
+	if err := ts.s.content.Delete(ts.ctx, l.Digest); err != nil {
+		t.Fatal(err)
+	}
+	// Settle the collection the removal kicks, so that nothing else
+	// changes between the listings below.
+	if err := ts.s.storage.CollectGarbage(ts.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ts.listed()[0].Size, full-int64(len(l.Blob)); got != want {
+		t.Fatalf("Size without the layer blob %d, want %d", got, want)
+	}
+	ctx, done, err := ts.s.client.WithLease(ts.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done(ts.ctx)
+	desc := ocispec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: int64(len(l.Blob))}
+	if err := content.WriteBlob(ctx, ts.s.content, l.Digest.String(), bytes.NewReader(l.Blob), desc); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.listed()[0].Size; got != full {
+		t.Fatalf("Size after the layer blob was written again %d, want %d", got, full)
 	}
 }
