@@ -32,13 +32,19 @@ type RecordChange struct {
 
 // recordJournal numbers the record writes and keeps the last changes.
 type recordJournal struct {
-	mu      sync.Mutex
+	// wmu is held across each record write, so that the journal's order is
+	// the commit order (bbolt serialises the writes anyway); readers do
+	// not take it, and so never wait for a write queued behind a collection.
+	wmu     sync.Mutex
+	mu      sync.Mutex // guards gen and changes
 	gen     uint64         // record writes so far
 	changes []RecordChange // changes[i] made generation gen-len(changes)+i+1
 }
 
-// note appends a committed change; the caller holds mu.
+// note appends a committed change.
 func (j *recordJournal) note(c RecordChange) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.gen++
 	if len(j.changes) >= maxJournal {
 		j.changes = append(j.changes[:0:0], j.changes[len(j.changes)-maxJournal/2:]...)
@@ -59,16 +65,14 @@ func (j *recordJournal) since(from uint64) (changes []RecordChange, now uint64, 
 }
 
 // journalImageStore records every successful write of the store it wraps.
-// The journal's lock is held across each write so that the journal's order
-// is the commit order (bbolt serialises the writes anyway).
 type journalImageStore struct {
 	images.Store
 	j *recordJournal
 }
 
 func (s journalImageStore) Create(ctx context.Context, image images.Image) (images.Image, error) {
-	s.j.mu.Lock()
-	defer s.j.mu.Unlock()
+	s.j.wmu.Lock()
+	defer s.j.wmu.Unlock()
 	created, err := s.Store.Create(ctx, image)
 	if err == nil {
 		s.j.note(RecordChange{Name: created.Name, Image: &created})
@@ -77,8 +81,8 @@ func (s journalImageStore) Create(ctx context.Context, image images.Image) (imag
 }
 
 func (s journalImageStore) Update(ctx context.Context, image images.Image, fieldpaths ...string) (images.Image, error) {
-	s.j.mu.Lock()
-	defer s.j.mu.Unlock()
+	s.j.wmu.Lock()
+	defer s.j.wmu.Unlock()
 	updated, err := s.Store.Update(ctx, image, fieldpaths...)
 	if err == nil {
 		s.j.note(RecordChange{Name: updated.Name, Image: &updated})
@@ -87,8 +91,8 @@ func (s journalImageStore) Update(ctx context.Context, image images.Image, field
 }
 
 func (s journalImageStore) Delete(ctx context.Context, name string, opts ...images.DeleteOpt) error {
-	s.j.mu.Lock()
-	defer s.j.mu.Unlock()
+	s.j.wmu.Lock()
+	defer s.j.wmu.Unlock()
 	err := s.Store.Delete(ctx, name, opts...)
 	if err == nil {
 		s.j.note(RecordChange{Name: name})
@@ -138,9 +142,10 @@ func (s *Storage) RecordGeneration() (uint64, bool) {
 	if s.emb == nil {
 		return 0, false
 	}
-	s.emb.records.mu.Lock()
-	defer s.emb.records.mu.Unlock()
-	return s.emb.records.gen, true
+	j := s.emb.records
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.gen, true
 }
 
 // SnapshotGeneration returns the number of snapshots created so far
