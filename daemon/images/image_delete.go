@@ -71,9 +71,6 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 		// The last removal collects: no background collection halfway.
 		defer s.storage.HoldCollections()()
 	}
-	before, _, _ := s.generations()
-	var gone []string
-	defer func() { s.recordsRemoved(before, gone) }()
 	for i, rec := range recs {
 		// Only if it still points here: a pull may have moved the name.
 		target := rec.Target
@@ -89,7 +86,6 @@ func (s *ImageService) deleteRecords(ctx context.Context, id digest.Digest, recs
 			}
 			continue // removed or moved concurrently
 		}
-		gone = append(gone, rec.Name)
 		collected = last
 		if IsDangling(rec) {
 			continue

@@ -30,6 +30,29 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 		}
 	}
 	cache := s.newUsageCache()
+	var out []imagetypes.Summary
+	if keep && !opts.SharedSize && !opts.Identity {
+		out, err = s.listReusing(ctx, key, cache)
+	} else {
+		out, err = s.buildListing(ctx, opts, flt, cache)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Created != out[j].Created {
+			return out[i].Created > out[j].Created
+		}
+		return out[i].ID < out[j].ID
+	})
+	if keep {
+		s.caches.keepListing(key, at, out)
+	}
+	return out, nil
+}
+
+// buildListing summarises every image flt selects (unsorted).
+func (s *ImageService) buildListing(ctx context.Context, opts backend.ListOptions, flt *imageFilter, cache *usageCache) ([]imagetypes.Summary, error) {
 	selected, err := s.selectImages(ctx, flt, cache, true)
 	if err != nil {
 		return nil, err
@@ -48,15 +71,6 @@ func (s *ImageService) Images(ctx context.Context, opts backend.ListOptions) ([]
 		if err := setSharedSizes(ctx, out, views, cache); err != nil {
 			return nil, err
 		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Created != out[j].Created {
-			return out[i].Created > out[j].Created
-		}
-		return out[i].ID < out[j].ID
-	})
-	if keep {
-		s.caches.keepListing(key, at, out)
 	}
 	return out, nil
 }

@@ -17,15 +17,19 @@ type usageCache struct {
 	sn        snapshots.Snapshotter
 	sizes     map[digest.Digest]int64 // -1: no such snapshot
 	shared    *boundedCache[digest.Digest, cachedUsage]
-	gen       uint64 // removals
-	writes    uint64
+	gen       uint64 // removals: what was present is still
+	made      uint64 // snapshots created: what was missing still is
 	cacheable bool
 }
 
 func (s *ImageService) newUsageCache() *usageCache {
-	writes, removals, ok := s.generations()
+	_, removals, ok := s.generations()
+	var made uint64
+	if ok {
+		made, ok = s.storage.SnapshotGeneration()
+	}
 	return &usageCache{sn: s.snapshotService(), sizes: map[digest.Digest]int64{},
-		shared: s.caches.usageCache(), gen: removals, writes: writes, cacheable: ok}
+		shared: s.caches.usageCache(), gen: removals, made: made, cacheable: ok}
 }
 
 // usage returns the disk usage of the snapshot chainID and whether it
@@ -39,7 +43,7 @@ func (c *usageCache) usage(ctx context.Context, chainID digest.Digest) (int64, b
 			c.sizes[chainID] = cu.size
 			return cu.size, true, nil
 		}
-		if cu.size < 0 && cu.gen == c.writes {
+		if cu.size < 0 && cu.gen == c.made {
 			c.sizes[chainID] = -1
 			return 0, false, nil
 		}
@@ -49,7 +53,7 @@ func (c *usageCache) usage(ctx context.Context, chainID digest.Digest) (int64, b
 		if errdefs.IsNotFound(err) {
 			c.sizes[chainID] = -1
 			if c.cacheable {
-				c.shared.put(chainID, cachedUsage{size: -1, gen: c.writes})
+				c.shared.put(chainID, cachedUsage{size: -1, gen: c.made})
 			}
 			return 0, false, nil
 		}

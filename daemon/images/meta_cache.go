@@ -1,11 +1,7 @@
 package images
 
 import (
-	"context"
-	"slices"
 	"sync"
-
-	c8dimages "github.com/containerd/containerd/v2/core/images"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -65,10 +61,14 @@ func (c *boundedCache[K, V]) put(k K, v V) {
 // metaCaches are the image service's caches.
 type metaCaches struct {
 	mu sync.Mutex
-	// records is the last full listing of image records (embedded mode).
+	// records is the image records as last listed and patched (embedded
+	// mode; records_cache.go).
 	records *recordsSnapshot
 	// lists are the last unfiltered listings, by options (list_cache.go).
-	lists     map[listKey]cachedList
+	lists map[listKey]cachedList
+	// summaries are the last unfiltered listings' reusable summaries
+	// (list_reuse.go).
+	summaries map[listKey]keptSummaries
 	manifests *boundedCache[digest.Digest, *manifestFacts]
 	usages    *boundedCache[digest.Digest, cachedUsage]
 	names     *boundedCache[string, nameFacts]
@@ -99,7 +99,8 @@ type manifestFacts struct {
 
 // cachedUsage is a snapshot's usage, found present at removal generation
 // gen (committed snapshots do not change), or found missing (size -1) at
-// write generation gen.
+// snapshot generation gen (Storage.SnapshotGeneration: no snapshot was
+// created since).
 type cachedUsage struct {
 	size int64
 	gen  uint64
@@ -140,82 +141,4 @@ func (c *metaCaches) nameCache() *boundedCache[string, nameFacts] {
 		return nil
 	}
 	return c.names
-}
-
-// recordsSnapshot is every image record as listed at write generation gen,
-// sorted by name, with an index by target digest.
-type recordsSnapshot struct {
-	gen      uint64
-	records  []c8dimages.Image
-	byTarget map[digest.Digest][]int
-}
-
-// allRecords lists every image record, sorted by name; the caller owns the
-// slice. In embedded mode the list is kept until the next metadata write.
-func (s *ImageService) allRecords(ctx context.Context) ([]c8dimages.Image, error) {
-	snap, err := s.recordsSnapshot(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Clone(snap.records), nil
-}
-
-// recordsSnapshot returns the current records snapshot (shared, read-only).
-func (s *ImageService) recordsSnapshot(ctx context.Context) (*recordsSnapshot, error) {
-	writes, _, ok := s.generations()
-	if ok {
-		s.caches.mu.Lock()
-		snap := s.caches.records
-		s.caches.mu.Unlock()
-		if snap != nil && snap.gen == writes {
-			return snap, nil
-		}
-	}
-	list, err := s.images.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sortByName(list)
-	snap := &recordsSnapshot{gen: writes, records: list, byTarget: map[digest.Digest][]int{}}
-	for i, rec := range list {
-		snap.byTarget[rec.Target.Digest] = append(snap.byTarget[rec.Target.Digest], i)
-	}
-	if ok {
-		s.caches.mu.Lock()
-		s.caches.records = snap
-		s.caches.mu.Unlock()
-	}
-	return snap, nil
-}
-
-// recordsRemoved brings the kept records snapshot up to date after berth
-// itself removed the records named gone, when those removals are the only
-// writes since before (writes moved by exactly len(gone); each removal is
-// counted before its call returns): the lookups after a rmi then do not
-// list every record again. Otherwise the next lookup lists them.
-func (s *ImageService) recordsRemoved(before uint64, gone []string) {
-	writes, _, ok := s.generations()
-	if !ok || len(gone) == 0 || writes != before+uint64(len(gone)) {
-		return
-	}
-	s.caches.mu.Lock()
-	defer s.caches.mu.Unlock()
-	snap := s.caches.records
-	if snap == nil || snap.gen != before {
-		return
-	}
-	drop := make(map[string]bool, len(gone))
-	for _, name := range gone {
-		drop[name] = true
-	}
-	next := &recordsSnapshot{gen: writes, records: make([]c8dimages.Image, 0, len(snap.records)),
-		byTarget: make(map[digest.Digest][]int, len(snap.byTarget))}
-	for _, rec := range snap.records {
-		if drop[rec.Name] {
-			continue
-		}
-		next.byTarget[rec.Target.Digest] = append(next.byTarget[rec.Target.Digest], len(next.records))
-		next.records = append(next.records, rec)
-	}
-	s.caches.records = next
 }

@@ -6,6 +6,7 @@ package images
 
 import (
 	"context"
+	"github.com/berth-dev/berth/daemon/storage"
 	"runtime"
 	"sync/atomic"
 
@@ -42,6 +43,15 @@ type Storage interface {
 	// Generations are the metadata's write and removal counters (ok false
 	// when changes can happen unseen: then nothing is cached).
 	Generations() (writes, removals uint64, ok bool)
+	// RecordChanges are the image record changes after record generation
+	// from, and the record generation now (ok false: list them all).
+	RecordChanges(from uint64) (changes []storage.RecordChange, now uint64, ok bool)
+	// RecordGeneration counts the image record writes (ok false when
+	// records can change unseen).
+	RecordGeneration() (uint64, bool)
+	// SnapshotGeneration counts the snapshots created (ok false when
+	// snapshots can appear unseen).
+	SnapshotGeneration() (uint64, bool)
 }
 
 // EventLogger records daemon events.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/containerd/v2/client"
@@ -42,6 +43,10 @@ type embedded struct {
 	gc           *gcScheduler
 	snapshotters map[string]snapshots.Snapshotter // the raw ones, closed on close
 	inflight     *inflight.Table                  // layers applied while downloading
+	// records journals the image record writes, snapshotsMade counts the
+	// snapshots created (changes.go).
+	records       *recordJournal
+	snapshotsMade *atomic.Uint64
 }
 
 // diffService pairs the walking differ with berth's applier (see
@@ -105,11 +110,12 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 	emb.gc = newGCScheduler(mdb, opts.GCInterval, logger)
 	emb.gc.onGC = opts.OnGC
 
+	emb.records, emb.snapshotsMade = &recordJournal{}, &atomic.Uint64{}
 	ns := nsCtx(opts.Namespace)
 	mcs := mdb.ContentStore() // namespaced and lease-aware; never hand out cs itself
 	clientSnapshotters := make(map[string]snapshots.Snapshotter, len(sns))
 	for name := range sns {
-		clientSnapshotters[name] = nsSnapshotter{ns: ns, s: mdb.Snapshotter(name)}
+		clientSnapshotters[name] = nsSnapshotter{ns: ns, s: countingSnapshotter{Snapshotter: mdb.Snapshotter(name), created: emb.snapshotsMade}}
 	}
 	gz := gunzip.New(gunzip.WithLogger(logger))
 	differ := diffService{
@@ -121,7 +127,7 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 		client.WithDefaultNamespace(opts.Namespace),
 		client.WithServices(
 			client.WithContentStore(nsContentStore{ns: ns, s: mcs}),
-			client.WithImageStore(nsImageStore{ns: ns, s: syncImageStore{Store: metadata.NewImageStore(mdb), gc: emb.gc}}),
+			client.WithImageStore(nsImageStore{ns: ns, s: syncImageStore{Store: journalImageStore{Store: metadata.NewImageStore(mdb), j: emb.records}, gc: emb.gc}}),
 			client.WithLeasesService(nsLeaseManager{ns: ns, m: syncLeaseManager{Manager: metadata.NewLeaseManager(mdb), gc: emb.gc}}),
 			client.WithContainerStore(nsContainerStore{ns: ns, s: metadata.NewContainerStore(mdb)}),
 			client.WithNamespaceService(namespaceStore{db: mdb}),
