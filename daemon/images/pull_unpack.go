@@ -3,6 +3,7 @@ package images
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/core/diff"
@@ -13,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/berth-dev/berth/daemon/storage"
 	"github.com/berth-dev/berth/layer/inflight"
 )
 
@@ -21,7 +23,10 @@ import (
 // reported as "Extracting". A layer applied while it downloads takes its
 // slot only once its bytes arrive: given at the start, the slots of all
 // pulls went to the first layers of each, which then waited for download
-// slots that later layers held, and the CPU sat idle.
+// slots that later layers held, and the CPU sat idle. It gives the slot
+// back once the layer is untarred (storage.WithBeforeSync): its syncfs
+// waits on the disk, not the CPU, and another layer can decompress
+// meanwhile.
 
 // newUnpacker is containerd's unpacker for a pull that streams: it wraps the
 // pull's dispatch so each layer is applied as soon as it is fetched (and a
@@ -80,8 +85,12 @@ func (a slotApplier) Apply(ctx context.Context, desc ocispec.Descriptor, mounts 
 	if err := a.slots.Acquire(ctx, 1); err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	defer a.slots.Release(1)
-	return a.Applier.Apply(ctx, desc, mounts, opts...)
+	// The slot bounds the CPU work: it is given back when the layer is
+	// untarred, while its syncfs waits on the disk.
+	var once sync.Once
+	release := func() { once.Do(func() { a.slots.Release(1) }) }
+	defer release()
+	return a.Applier.Apply(storage.WithBeforeSync(ctx, release), desc, mounts, opts...)
 }
 
 // noLimit is an unpack.Limiter that never waits.

@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/berth-dev/berth/daemon/storage"
 	"github.com/berth-dev/berth/layer/inflight"
 )
 
@@ -63,4 +64,37 @@ func TestApplySlotWaitsForBytes(t *testing.T) {
 	if _, err := a.Apply(ctx, other, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled while waiting: %v", err)
 	}
+}
+
+// TestApplySlotFreedForSync: the apply slot bounds a layer's CPU work; once
+// the applier reports the layer untarred (before its syncfs), another layer
+// can take the slot while this Apply still waits, and the slot is given back
+// once, not twice, when the Apply returns.
+func TestApplySlotFreedForSync(t *testing.T) {
+	slots := semaphore.NewWeighted(1)
+	syncing, synced := make(chan struct{}), make(chan struct{})
+	a := slotApplier{Applier: applierFunc(func(ctx context.Context, d ocispec.Descriptor) (ocispec.Descriptor, error) {
+		storage.BeforeSync(ctx)
+		close(syncing)
+		<-synced
+		return d, nil
+	}), slots: slots}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Apply(context.Background(), ocispec.Descriptor{Digest: digest.FromString("big")}, nil)
+		done <- err
+	}()
+	<-syncing
+	if !slots.TryAcquire(1) {
+		t.Fatal("a layer waiting for its sync holds the apply slot")
+	}
+	close(synced)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if slots.TryAcquire(1) {
+		t.Fatal("the slot was given back twice")
+	}
+	slots.Release(1)
 }

@@ -97,7 +97,11 @@ type ImageService struct {
 	uploads     *semaphore.Weighted
 	uploadLimit *limiter
 	metrics     *metrics.Metrics
-	// unpacks caps concurrent layer applies across all pulls.
+	// unpacks caps concurrent layer applies across all pulls: their CPU
+	// part (decompress, hash, untar; the syncfs after it is outside the
+	// slot, pull_unpack.go). Twice the cores, as untar's writes wait on
+	// the disk too: on 2 cores, 4 slots against 2 gave usr:gz 4.00 s
+	// against 4.26 s and synth:gz 1.06 s against 1.25 s (hack/bench).
 	unpacks *semaphore.Weighted
 	// unpackLocks make concurrent pulls unpack (and fetch) each layer once
 	// (pull_unpack_lock.go).
@@ -140,7 +144,7 @@ func New(cfg Config) *ImageService {
 		registries:  cfg.Registries,
 		events:      cfg.Events,
 		env:         env,
-		unpacks:     semaphore.NewWeighted(int64(max(2, runtime.NumCPU()))),
+		unpacks:     semaphore.NewWeighted(int64(max(4, 2*runtime.NumCPU()))),
 		unpackLocks: newKeyedLocks(),
 		flights:     newPullFlights(),
 		inflight:    cfg.Storage.Inflight(),

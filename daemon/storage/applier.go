@@ -145,6 +145,7 @@ func applyTar(ctx context.Context, mounts []mount.Mount, r io.Reader) error {
 			if _, err := archive.Apply(ctx, upper, r, opts...); err != nil {
 				return err
 			}
+			BeforeSync(ctx)
 			return syncFs(upper)
 		}
 	}
@@ -154,6 +155,7 @@ func applyTar(ctx context.Context, mounts []mount.Mount, r io.Reader) error {
 		if _, err := archive.Apply(ctx, root, r); err != nil {
 			return err
 		}
+		BeforeSync(ctx)
 		return syncFs(root)
 	})
 }
