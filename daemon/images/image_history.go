@@ -22,17 +22,17 @@ func (s *ImageService) ImageHistory(ctx context.Context, name string, platform *
 	cache := s.newUsageCache()
 	v, err := s.viewImage(ctx, img.Target, platform, cache)
 	if err != nil {
-		return nil, err
+		return nil, s.goneMeanwhile(ctx, name, err)
 	}
 	if v.best == nil {
 		if platform != nil {
-			return nil, errPlatformNotFound(name, *platform)
+			return nil, s.goneMeanwhile(ctx, name, errPlatformNotFound(name, *platform))
 		}
-		return nil, errdefs.ErrNotFound.WithMessage("image with reference " + name + " was found but its content is not available locally")
+		return nil, s.goneMeanwhile(ctx, name, errdefs.ErrNotFound.WithMessage("image with reference "+name+" was found but its content is not available locally"))
 	}
 	cfg, err := s.fullConfig(ctx, v.best)
 	if err != nil {
-		return nil, err
+		return nil, s.goneMeanwhile(ctx, name, err)
 	}
 
 	sizes := make([]int64, len(v.best.ChainIDs))

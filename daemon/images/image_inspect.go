@@ -33,10 +33,10 @@ func (s *ImageService) ImageInspect(ctx context.Context, name string, opts backe
 	img := r.image()
 	v, err := s.viewImage(ctx, img.Target, opts.Platform, s.newUsageCache())
 	if err != nil {
-		return nil, err
+		return nil, s.goneMeanwhile(ctx, name, err)
 	}
 	if opts.Platform != nil && v.best == nil {
-		return nil, errPlatformNotFound(name, *opts.Platform)
+		return nil, s.goneMeanwhile(ctx, name, errPlatformNotFound(name, *opts.Platform))
 	}
 
 	var names []string

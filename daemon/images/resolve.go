@@ -224,3 +224,13 @@ func preferNamed(list []c8dimages.Image) c8dimages.Image {
 func sortByName(list []c8dimages.Image) {
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 }
+
+// goneMeanwhile returns the not-found a user expects when name no longer
+// resolves — its image was removed (an rmi beside this request) while the
+// request read the content the name had led to — and err otherwise.
+func (s *ImageService) goneMeanwhile(ctx context.Context, name string, err error) error {
+	if _, rerr := s.resolve(ctx, name); errdefs.IsNotFound(rerr) {
+		return rerr
+	}
+	return err
+}
