@@ -20,7 +20,15 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	if err != nil {
 		return err
 	}
-	src, err := s.GetImage(ctx, name)
+	// The source's content is leased until the new record names it: an
+	// rmi of the source's last name beside the tag could otherwise collect
+	// it in between, and the tag would name an image with nothing behind it.
+	ctx, release, err := s.startOperationLease(ctx, "tag")
+	if err != nil {
+		return err
+	}
+	defer release(false)
+	src, err := s.hold(ctx, name, func() (c8dimages.Image, error) { return s.GetImage(ctx, name) })
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/core/metadata"
+	"github.com/containerd/containerd/v2/pkg/gc"
 	"github.com/containerd/log"
 )
 
@@ -195,8 +196,12 @@ func (g *gcScheduler) doCollect(ctx context.Context, onlyDirty bool) error {
 	}
 	// After the collection: whatever it removed is gone before a reader
 	// can see the new count. A collection only removes (never an image
-	// record), so it does not move writes.
-	g.removals.Add(1)
+	// record), so it does not move writes; one that removed no blob and no
+	// snapshot (only a lease, say: containerd cleans the content store and
+	// the snapshotters only when it removed some) does not move removals.
+	if removedData(stats, err) {
+		g.removals.Add(1)
+	}
 	if g.onGC != nil {
 		g.onGC(time.Since(start), err)
 	}
@@ -269,4 +274,12 @@ func (m syncLeaseManager) Delete(ctx context.Context, l leases.Lease, opts ...le
 		return m.gc.collect(ctx)
 	}
 	return nil
+}
+
+// removedData reports whether a collection may have removed blobs or
+// snapshots: it ran containerd's content or snapshotter cleanup (or failed,
+// or said nothing).
+func removedData(stats gc.Stats, err error) bool {
+	st, ok := stats.(metadata.GCStats)
+	return err != nil || !ok || st.ContentD > 0 || len(st.SnapshotD) > 0
 }
