@@ -9,6 +9,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/events"
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // TagImage is POST /images/{name}/tag: it makes repo:tag (tag "latest" when
@@ -20,15 +21,11 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	if err != nil {
 		return err
 	}
-	// The source's content is leased until the new record names it: an
-	// rmi of the source's last name beside the tag could otherwise collect
-	// it in between, and the tag would name an image with nothing behind it.
-	ctx, release, err := s.startOperationLease(ctx, "tag")
+	src, err := s.GetImage(ctx, name)
 	if err != nil {
 		return err
 	}
-	defer release(false)
-	src, err := s.hold(ctx, name, func() (c8dimages.Image, error) { return s.GetImage(ctx, name) })
+	before, err := s.presentBlobs(ctx, src.Target)
 	if err != nil {
 		return err
 	}
@@ -39,6 +36,15 @@ func (s *ImageService) TagImage(ctx context.Context, name, repo, tag string) err
 	}
 	if _, err := s.putImage(ctx, rec); err != nil {
 		return err
+	}
+	// Once the record exists it holds its content. An rmi of the source's
+	// last name beside the tag may have had it collected just before: then
+	// the new name would have nothing behind it, and it goes again.
+	if err := s.checkStillPresent(ctx, before); err != nil {
+		if derr := s.images.Delete(context.WithoutCancel(ctx), rec.Name); derr != nil && !errdefs.IsNotFound(derr) {
+			log.G(ctx).WithError(derr).WithField("image", rec.Name).Warn("failed to remove a tag whose image went while it was made")
+		}
+		return errdefs.ErrNotFound.WithMessage("No such image: " + name)
 	}
 	s.logImageEvent(events.ActionTag, src.Target.Digest.String(), reference.FamiliarString(newRef), s.eventLabels(ctx, src.Target))
 	return nil
@@ -71,6 +77,27 @@ func (s *ImageService) putImage(ctx context.Context, rec c8dimages.Image) (repla
 		log.G(ctx).WithError(err).Warn("failed to remove the dangling record of the named image")
 	}
 	return replaced, nil
+}
+
+// presentBlobs returns the digests of the blobs of target's tree that are
+// present now.
+func (s *ImageService) presentBlobs(ctx context.Context, target ocispec.Descriptor) ([]digest.Digest, error) {
+	var present []digest.Digest
+	err := s.walkPresent(ctx, target, func(_ context.Context, desc ocispec.Descriptor) error {
+		present = append(present, desc.Digest)
+		return nil
+	})
+	return present, err
+}
+
+// checkStillPresent fails with a not-found when one of the blobs is gone.
+func (s *ImageService) checkStillPresent(ctx context.Context, blobs []digest.Digest) error {
+	for _, d := range blobs {
+		if _, err := s.content.Info(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseNewTag validates the new name as dockerd does: a repository without

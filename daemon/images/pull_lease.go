@@ -70,16 +70,27 @@ func (s *ImageService) startLease(ctx context.Context, label, value string) (con
 }
 
 // leaseImageContent adds every blob an image references (that is present)
-// to the context's lease, so GC keeps the previous image while a pull runs.
+// to the context's lease, so GC keeps the previous image while a pull runs
+// (and a push, save or load keeps what it reads). Each blob joins the lease
+// before it is looked at: one found present afterwards stays (a collection
+// running beside it cannot take it any more), one found missing is not
+// walked into.
 func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Image) error {
 	leaseID, ok := leases.FromContext(ctx)
 	if !ok {
 		return nil
 	}
 	l := leases.Lease{ID: leaseID}
-	return s.walkPresent(ctx, img.Target, func(ctx context.Context, desc ocispec.Descriptor) error {
-		return s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"})
-	})
+	return c8dimages.Walk(ctx, c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+		if err := s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"}); err != nil {
+			return nil, err
+		}
+		children, err := c8dimages.Children(ctx, s.content, desc)
+		if errdefs.IsNotFound(err) {
+			return nil, c8dimages.ErrSkipDesc
+		}
+		return children, err
+	}), img.Target)
 }
 
 // leaseSnapshots adds the snapshots of a layer chain (by chain ID, the names

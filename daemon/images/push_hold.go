@@ -30,8 +30,8 @@ func (s *ImageService) holdImage(ctx context.Context, ref reference.Named) (c8di
 // hold adds the present content of the image lookup finds to the context's
 // lease and looks it up again: only an image that still had the name then
 // is held (the one found first may have been removed, and its content
-// collected, before the lease covered it). Push and tag use it; a save
-// holds its images the same way (export_hold.go).
+// collected, before the lease covered it). A save holds its images the
+// same way (export_hold.go).
 func (s *ImageService) hold(ctx context.Context, name string, lookup func() (c8dimages.Image, error)) (c8dimages.Image, error) {
 	var img c8dimages.Image
 	for range holdAttempts {

@@ -36,7 +36,7 @@ type recordJournal struct {
 	// the commit order (bbolt serialises the writes anyway); readers do
 	// not take it, and so never wait for a write queued behind a collection.
 	wmu     sync.Mutex
-	mu      sync.Mutex // guards gen and changes
+	mu      sync.Mutex     // guards gen and changes
 	gen     uint64         // record writes so far
 	changes []RecordChange // changes[i] made generation gen-len(changes)+i+1
 }

@@ -189,6 +189,9 @@ func (g *gcScheduler) doCollect(ctx context.Context, onlyDirty bool) error {
 		g.log.Debug("garbage collection skipped: deletions already collected")
 		return nil
 	}
+	// Before the collection too: presence found while it runs is not kept
+	// past it (a blob seen present now may be removed by it).
+	g.removals.Add(1)
 	start := time.Now()
 	stats, err := g.db.GarbageCollect(ctx)
 	if err == nil {
@@ -198,7 +201,7 @@ func (g *gcScheduler) doCollect(ctx context.Context, onlyDirty bool) error {
 	// can see the new count. A collection only removes (never an image
 	// record), so it does not move writes; one that removed no blob and no
 	// snapshot (only a lease, say: containerd cleans the content store and
-	// the snapshotters only when it removed some) does not move removals.
+	// the snapshotters only when it removed some) needs no second move.
 	if removedData(stats, err) {
 		g.removals.Add(1)
 	}
