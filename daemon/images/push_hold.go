@@ -19,37 +19,28 @@ import (
 const holdAttempts = 3
 
 // holdImage returns the image ref names with its present content added to
-// the context's lease (see hold).
+// the context's lease. The name is looked up again after leasing: only an
+// image that still had the name then is held (the one found first may have
+// been removed, and its content collected, before the lease covered it).
+// A save holds its images the same way (export_hold.go).
 func (s *ImageService) holdImage(ctx context.Context, ref reference.Named) (c8dimages.Image, error) {
-	img, err := s.hold(ctx, reference.FamiliarString(ref), func() (c8dimages.Image, error) {
-		return s.images.Get(ctx, ref.String())
-	})
-	return img, pushNotFound(ref, err)
-}
-
-// hold adds the present content of the image lookup finds to the context's
-// lease and looks it up again: only an image that still had the name then
-// is held (the one found first may have been removed, and its content
-// collected, before the lease covered it). A save holds its images the
-// same way (export_hold.go).
-func (s *ImageService) hold(ctx context.Context, name string, lookup func() (c8dimages.Image, error)) (c8dimages.Image, error) {
 	var img c8dimages.Image
 	for range holdAttempts {
-		first, err := lookup()
+		first, err := s.images.Get(ctx, ref.String())
 		if err != nil {
-			return img, err
+			return img, pushNotFound(ref, err)
 		}
 		if err := s.leaseImageContent(ctx, first); err != nil {
 			return img, err
 		}
-		if img, err = lookup(); err != nil {
-			return img, err
+		if img, err = s.images.Get(ctx, ref.String()); err != nil {
+			return img, pushNotFound(ref, err)
 		}
 		if img.Target.Digest == first.Target.Digest {
 			return img, nil
 		}
 	}
-	return img, errdefs.ErrConflict.WithMessage("tag " + name + " changed while it was being read; try again")
+	return img, errdefs.ErrConflict.WithMessage("tag " + reference.FamiliarString(ref) + " changed while the push started; push again")
 }
 
 // pushNotFound is dockerd's message for a push of a name that does not
