@@ -84,17 +84,24 @@ func TestEmbeddedAsyncDeleteIsCollectedByScheduler(t *testing.T) {
 	if err := c.ImageService().Delete(ctx, ti.image.Name); err != nil {
 		t.Fatalf("delete image: %v", err)
 	}
+	// The collection removes the files one after another: wait for all.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := os.Stat(blobPath(contentRoot, ti.layer.Digest)); os.IsNotExist(err) {
+		gone := 0
+		for _, d := range ti.blobs() {
+			if _, err := os.Stat(blobPath(contentRoot, d.Digest)); os.IsNotExist(err) {
+				gone++
+			}
+		}
+		if gone == len(ti.blobs()) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("debounced GC did not remove the layer blob within 5s")
+			assertBlobFiles(t, contentRoot, ti.blobs(), false)
+			t.Fatal("the debounced collection did not remove the image's blobs within 5s")
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
-	assertBlobFiles(t, contentRoot, ti.blobs(), false)
 }
 
 func TestEmbeddedSyncLeaseDelete(t *testing.T) {
