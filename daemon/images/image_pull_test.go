@@ -10,6 +10,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/api/types/backend"
 	"github.com/berth-dev/berth/distribution"
@@ -116,5 +117,58 @@ func TestPullPipeline(t *testing.T) {
 	want[1] = "Status: Image is up to date for " + reg.Host() + "/team/app:1"
 	if got := statusLines(out); !slices.Equal(got, want) {
 		t.Fatalf("second pull status %q, want %q", got, want)
+	}
+}
+
+// TestPullFetchesBlobOfExistingSnapshot: a layer whose snapshot exists is
+// not applied again, but when its blob is gone (what held the snapshot was
+// not an image: here a lease) the pull still fetches the blob, so the image
+// it names has every blob (save and push read them).
+func TestPullFetchesBlobOfExistingSnapshot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: unpacking mounts snapshots")
+	}
+	ctx := context.Background()
+	reg := registry.Start(t)
+	base := fixtures.Layer{Seed: 31}
+	a, err := fixtures.Push(ctx, reg.Host(), "team/a", "1", fixtures.Image{Layers: []fixtures.Layer{base, {Seed: 32}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := fixtures.Push(ctx, reg.Host(), "team/c", "1", fixtures.Image{Layers: []fixtures.Layer{base, {Seed: 33}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pullTestService(t, reg, nil)
+	if err := s.PullImage(ctx, backend.PullOptions{Image: reg.Host() + "/team/a", Tag: "1"}, &progressLines{}); err != nil {
+		t.Fatal(err)
+	}
+	// The base layer's snapshot is held by a lease; a is removed, and the
+	// base blob with it.
+	held, done, err := s.startOperationLease(ctx, "load")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done(false)
+	if _, err := s.leaseLayers(held, nil, []digest.Digest{a.Layers[0].DiffID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImageDelete(ctx, reg.Host()+"/team/a:1", backend.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.content.Info(ctx, a.Layers[0].Digest); !errdefs.IsNotFound(err) {
+		t.Fatalf("the base blob after removing a: %v; want it gone (the test proves nothing)", err)
+	}
+	if _, err := s.snapshotService().Stat(ctx, a.Layers[0].DiffID.String()); err != nil {
+		t.Fatalf("the leased base snapshot: %v", err)
+	}
+
+	if err := s.PullImage(ctx, backend.PullOptions{Image: reg.Host() + "/team/c", Tag: "1"}, &progressLines{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append(c.LayerDigests(), c.Digest, c.ConfigDigest) {
+		if _, err := s.content.Info(ctx, d); err != nil {
+			t.Errorf("blob %s of the pulled image: %v", d, err)
+		}
 	}
 }

@@ -57,7 +57,9 @@ func (s *ImageService) unpackManifest(ctx context.Context, li loadedImage, pm *p
 		return err
 	}
 	defer s.unpacks.Release(1)
-	if err := s.leaseSnapshots(ctx, pm.ChainIDs); err != nil {
+	// The load imported every blob under its lease: only the chain's
+	// snapshots need leasing.
+	if _, err := s.leaseLayers(ctx, nil, pm.ChainIDs); err != nil {
 		return err
 	}
 	var uopts []client.UnpackOpt

@@ -12,6 +12,8 @@ import (
 	"github.com/containerd/log"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth-dev/berth/daemon/storage"
 )
 
 // pullLeaseExpiry bounds how long a pull's content is held by its lease
@@ -93,25 +95,38 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Imag
 	}), img.Target)
 }
 
-// leaseSnapshots adds the snapshots of a layer chain (by chain ID, the names
-// committed layers get) to the context's lease before an unpack. The
-// unpacker skips a layer whose snapshot exists and prepares the next one on
-// top of it; without the lease, an rmi or prune of another image sharing
-// that snapshot could collect it in between ("parent snapshot … does not
-// exist"). Snapshots not there yet are leased as they are committed.
-func (s *ImageService) leaseSnapshots(ctx context.Context, chainIDs []digest.Digest) error {
+// leaseLayers adds a manifest's layer blobs and the snapshots of its layer
+// chain (by chain ID, the names committed layers get) to the context's
+// lease, in one metadata write, before an unpack. The unpacker skips a
+// layer whose snapshot exists: it neither applies nor fetches it, and
+// prepares the next one on top. Without the lease, an rmi or prune of
+// another image sharing that layer could collect the snapshot in between
+// ("parent snapshot … does not exist"), or the blob, which the image then
+// lacks for good (save and push fail). Blobs and snapshots not there yet
+// are leased as they are committed. It reports whether every layer blob is
+// present (and, leased, stays): if one is not, the unpacker must fetch the
+// layers it skips too.
+func (s *ImageService) leaseLayers(ctx context.Context, layers []ocispec.Descriptor, chainIDs []digest.Digest) (allPresent bool, err error) {
 	leaseID, ok := leases.FromContext(ctx)
 	if !ok {
-		return nil
+		return false, nil
 	}
-	l := leases.Lease{ID: leaseID}
+	rs := make([]leases.Resource, 0, len(layers)+len(chainIDs))
+	for _, d := range layers {
+		rs = append(rs, leases.Resource{ID: d.Digest.String(), Type: "content"})
+	}
 	for _, id := range chainIDs {
-		r := leases.Resource{ID: id.String(), Type: "snapshots/" + s.snapshotter}
-		if err := s.leases.AddResource(ctx, l, r); err != nil {
-			return fmt.Errorf("failed to lease snapshot %s: %w", id, err)
+		rs = append(rs, leases.Resource{ID: id.String(), Type: "snapshots/" + s.snapshotter})
+	}
+	if err := storage.AddResources(ctx, s.leases, leases.Lease{ID: leaseID}, rs); err != nil {
+		return false, fmt.Errorf("failed to lease the layers: %w", err)
+	}
+	for _, d := range layers {
+		if ok, err := blobPresent(ctx, s.content, d.Digest); err != nil || !ok {
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // RemoveStalePullLeases handles the leases a previous berthd left when it

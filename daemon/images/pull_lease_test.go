@@ -86,10 +86,11 @@ func putBlobUnder(t *testing.T, s *ImageService, ctx context.Context, desc ocisp
 	}
 }
 
-// TestLeasedChainSurvivesCollection: a pull or load leases the snapshots of
-// the layer chain it is about to unpack, so an existing layer snapshot it
-// will build on stays while another image's removal collects everything
-// unreferenced (an unleased snapshot beside it goes).
+// TestLeasedChainSurvivesCollection: a pull leases the layer blobs and the
+// snapshots of the layer chain it is about to unpack, so an existing layer
+// (blob and snapshot) it will build on, and would not fetch again, stays
+// while another image's removal collects everything unreferenced (an
+// unleased blob and snapshot beside them go).
 func TestLeasedChainSurvivesCollection(t *testing.T) {
 	s := newTestService(t)
 	bg := context.Background()
@@ -106,20 +107,38 @@ func TestLeasedChainSurvivesCollection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	base := putBlob(t, s, ocispec.MediaTypeImageLayerGzip, []byte("the base layer"), nil)
+	other := putBlob(t, s, ocispec.MediaTypeImageLayerGzip, []byte("another image's layer"), nil)
+	putBlobUnder(t, s, made, base)
+	putBlobUnder(t, s, made, other)
 	unpack, done, err := s.startPullLease(bg, "example.com/team/app:1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer done(false)
-	if err := s.leaseSnapshots(unpack, []digest.Digest{"sha256:base", "sha256:notyet"}); err != nil {
+	notYet := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayerGzip, Digest: digest.FromString("not fetched yet"), Size: 15}
+	present, err := s.leaseLayers(unpack, []ocispec.Descriptor{base, notYet}, []digest.Digest{"sha256:base", "sha256:notyet"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if present {
+		t.Error("leaseLayers says every layer blob is present; one is not")
+	}
+	if present, err := s.leaseLayers(unpack, []ocispec.Descriptor{base}, []digest.Digest{"sha256:base"}); err != nil || !present {
+		t.Errorf("leaseLayers of a present layer: %v, %v; want true", present, err)
 	}
 
 	release(true) // a synchronous collection of all the first lease held
 	if _, err := sn.Stat(bg, "sha256:base"); err != nil {
 		t.Errorf("the leased parent snapshot: %v, want it kept", err)
 	}
+	if _, err := s.content.Info(bg, base.Digest); err != nil {
+		t.Errorf("the leased layer blob: %v, want it kept", err)
+	}
 	if _, err := sn.Stat(bg, "sha256:unleased"); err == nil {
 		t.Error("the unleased snapshot survived the collection: the test proves nothing")
+	}
+	if _, err := s.content.Info(bg, other.Digest); err == nil {
+		t.Error("the unleased blob survived the collection: the test proves nothing")
 	}
 }

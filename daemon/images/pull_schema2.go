@@ -98,11 +98,12 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		return pullResult{}, fmt.Errorf("failed to get fetcher for %q: %w", p.name, err)
 	}
 	layers, chainIDs := p.trackedLayers()
-	if err := s.leaseSnapshots(ctx, chainIDs); err != nil {
+	allPresent, err := s.leaseLayers(ctx, layers, chainIDs)
+	if err != nil {
 		return pullResult{}, err
 	}
 	progress.track(ctx, layers, chainIDs)
-	unpacker, err := s.newUnpacker(ctx, progress)
+	unpacker, err := s.newUnpacker(ctx, progress, !allPresent)
 	if err != nil {
 		return pullResult{}, err
 	}

@@ -29,14 +29,16 @@ import (
 // meanwhile.
 
 // newUnpacker is containerd's unpacker for a pull that streams: it wraps the
-// pull's dispatch so each layer is applied as soon as it is fetched (and a
-// layer whose snapshot exists is not fetched at all).
-func (s *ImageService) newUnpacker(ctx context.Context, progress *pullProgress) (*unpack.Unpacker, error) {
+// pull's dispatch so each layer is applied as soon as it is fetched. A
+// layer whose snapshot exists is not fetched at all unless fetchAll: the
+// pull asks for that when a layer blob is missing (leaseLayers), since the
+// image must have every blob (save and push read them).
+func (s *ImageService) newUnpacker(ctx context.Context, progress *pullProgress, fetchAll bool) (*unpack.Unpacker, error) {
 	caps, err := s.client.GetSnapshotterCapabilities(ctx, s.snapshotter)
 	if err != nil {
 		return nil, fmt.Errorf("unable to get snapshotter capabilities: %w", err)
 	}
-	return unpack.NewUnpacker(ctx, s.content,
+	opts := []unpack.UnpackerOpt{
 		unpack.WithUnpackPlatform(unpack.Platform{
 			// The pull chose the platform; unpack what it chose.
 			Platform:                platforms.All,
@@ -50,7 +52,11 @@ func (s *ImageService) newUnpacker(ctx context.Context, progress *pullProgress) 
 		// given for the layers to be unpacked in parallel.
 		unpack.WithUnpackLimiter(noLimit{}),
 		unpack.WithDuplicationSuppressor(pullLocks{locks: s.unpackLocks, progress: progress}),
-	)
+	}
+	if fetchAll {
+		opts = append(opts, unpack.WithFetchAllContent())
+	}
+	return unpack.NewUnpacker(ctx, s.content, opts...)
 }
 
 // unpack applies the layers of the image target for platform that are not

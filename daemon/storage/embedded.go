@@ -128,7 +128,7 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 		client.WithServices(
 			client.WithContentStore(nsContentStore{ns: ns, s: mcs}),
 			client.WithImageStore(nsImageStore{ns: ns, s: syncImageStore{Store: journalImageStore{Store: metadata.NewImageStore(mdb), j: emb.records}, gc: emb.gc}}),
-			client.WithLeasesService(nsLeaseManager{ns: ns, m: syncLeaseManager{Manager: metadata.NewLeaseManager(mdb), gc: emb.gc}}),
+			client.WithLeasesService(nsLeaseManager{ns: ns, m: syncLeaseManager{Manager: metadata.NewLeaseManager(mdb), gc: emb.gc, db: mdb}}),
 			client.WithContainerStore(nsContainerStore{ns: ns, s: metadata.NewContainerStore(mdb)}),
 			client.WithNamespaceService(namespaceStore{db: mdb}),
 			client.WithSnapshotters(clientSnapshotters),

@@ -261,6 +261,7 @@ func (s syncImageStore) Delete(ctx context.Context, name string, opts ...images.
 type syncLeaseManager struct {
 	leases.Manager
 	gc *gcScheduler
+	db *metadata.DB // for AddResources (lease_batch.go)
 }
 
 func (m syncLeaseManager) Delete(ctx context.Context, l leases.Lease, opts ...leases.DeleteOpt) error {
