@@ -53,8 +53,8 @@ func (s *ImageService) ExportImage(ctx context.Context, names []string, want []o
 
 	// Every blob the export reads joins the lease first (lease_store.go).
 	store := s.leasingStore()
-	opts := []archive.ExportOpt{archive.WithSkipNonDistributableBlobs(), archive.WithSkipMissing(store)}
-	var prefer []*platformManifest
+	opts := []archive.ExportOpt{archive.WithSkipNonDistributableBlobs(), archive.WithSkipMissing(store), archive.WithSkipDockerManifest()}
+	var manifests dockerManifests // manifest.json (export_manifest.go)
 	type saved struct {
 		id     string
 		labels map[string]string
@@ -74,23 +74,30 @@ func (s *ImageService) ExportImage(ctx context.Context, names []string, want []o
 		if err != nil {
 			return err
 		}
-		prefer = append(prefer, list...)
+		best := bestManifest(list, nil)
 		target.Annotations = withoutNameLabels(target.Annotations)
+		name := ""
 		if it.named {
-			opts = append(opts, archive.WithManifest(target, it.image.Name))
+			name = it.image.Name
+			opts = append(opts, archive.WithManifest(target, name))
 		} else {
 			opts = append(opts, archive.WithManifest(target))
 		}
-		logged = append(logged, saved{id: target.Digest.String(), labels: bestManifest(list, nil).configLabels()})
+		if err := manifests.add(ctx, store, best, name); err != nil {
+			return err
+		}
+		logged = append(logged, saved{id: target.Digest.String(), labels: best.configLabels()})
 	}
-	// manifest.json lists one manifest per image: the host's platform,
-	// among those present.
-	opts = append(opts, archive.WithPlatform(availableFirst(prefer)))
+	manifestJSON, err := manifests.json()
+	if err != nil {
+		return err
+	}
 
 	for _, l := range logged {
 		s.logImageEvent(events.ActionSave, l.id, l.id, l.labels)
 	}
-	if err := archive.Export(ctx, store, out, opts...); err != nil {
+	w, finish := insertManifestJSON(out, manifestJSON)
+	if err := finish(archive.Export(ctx, store, w, opts...)); err != nil {
 		log.G(ctx).WithError(err).Warn("image save failed while streaming")
 		return err
 	}
@@ -187,38 +194,6 @@ func (pm *platformManifest) configLabels() map[string]string {
 		return nil
 	}
 	return pm.Config.Config.Labels
-}
-
-// availableFirst matches every platform and ranks present manifests before
-// absent ones, then the host's platforms first: archive.Export writes the
-// first one into manifest.json, which must be there to be written.
-func availableFirst(list []*platformManifest) platforms.MatchComparer {
-	present := map[string]bool{}
-	for _, pm := range list {
-		if pm.Available && pm.runnable() {
-			present[platforms.FormatAll(pm.Platform)] = true
-		}
-	}
-	return presenceMatcher{host: platforms.Default(), present: present}
-}
-
-type presenceMatcher struct {
-	host    platforms.MatchComparer
-	present map[string]bool
-}
-
-func (m presenceMatcher) Match(ocispec.Platform) bool { return true }
-
-func (m presenceMatcher) Less(a, b ocispec.Platform) bool {
-	pa, pb := m.present[platforms.FormatAll(platforms.Normalize(a))], m.present[platforms.FormatAll(platforms.Normalize(b))]
-	if pa != pb {
-		return pa
-	}
-	ha, hb := m.host.Match(a), m.host.Match(b)
-	if ha != hb {
-		return ha
-	}
-	return ha && m.host.Less(a, b)
 }
 
 // writeFilteredIndex stores a copy of the index at root that lists only the

@@ -3,8 +3,6 @@ package images
 import (
 	"testing"
 
-	"github.com/containerd/platforms"
-	imagetypes "github.com/moby/moby/api/types/image"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -46,29 +44,5 @@ func TestArchiveEntryNames(t *testing.T) {
 		if d := blobDigest(name); d != "" {
 			t.Errorf("blobDigest(%q) = %q, want none", name, d)
 		}
-	}
-}
-
-// TestAvailableFirst: manifest.json takes a present manifest over the
-// host's absent one, and the host's among present ones.
-func TestAvailableFirst(t *testing.T) {
-	host := platforms.DefaultSpec()
-	other := ocispec.Platform{OS: "linux", Architecture: "s390x"}
-	if host.Architecture == "s390x" {
-		other.Architecture = "ppc64le"
-	}
-	image := func(p ocispec.Platform, available bool) *platformManifest {
-		return &platformManifest{Kind: imagetypes.ManifestKindImage, Platform: p, Available: available, Config: &configSummary{}}
-	}
-	m := availableFirst([]*platformManifest{image(host, false), image(other, true)})
-	if !m.Less(other, host) || m.Less(host, other) {
-		t.Error("an absent host platform ranks before a present other one")
-	}
-	m = availableFirst([]*platformManifest{image(host, true), image(other, true)})
-	if !m.Less(host, other) {
-		t.Error("the host's platform does not rank first among present ones")
-	}
-	if !m.Match(other) {
-		t.Error("the matcher must take every platform")
 	}
 }
