@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -14,19 +13,16 @@ import (
 // until the operation ends, whatever removals and prunes run beside it.
 type leasingStore struct {
 	content.Store
-	leases leases.Manager
+	s *ImageService
 }
 
 func (s *ImageService) leasingStore() content.Store {
-	return leasingStore{Store: s.content, leases: s.leases}
+	return leasingStore{Store: s.content, s: s}
 }
 
 func (l leasingStore) hold(ctx context.Context, d digest.Digest) error {
-	id, ok := leases.FromContext(ctx)
-	if !ok {
-		return nil
-	}
-	return l.leases.AddResource(ctx, leases.Lease{ID: id}, leases.Resource{ID: d.String(), Type: "content"})
+	_, err := l.s.leaseBlobs(ctx, []digest.Digest{d})
+	return err
 }
 
 func (l leasingStore) Info(ctx context.Context, d digest.Digest) (content.Info, error) {

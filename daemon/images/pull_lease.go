@@ -6,14 +6,11 @@ import (
 	"strconv"
 	"time"
 
-	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-
-	"github.com/berth-dev/berth/daemon/storage"
 )
 
 // pullLeaseExpiry bounds how long a pull's content is held by its lease
@@ -59,7 +56,9 @@ func (s *ImageService) startLease(ctx context.Context, label, value string) (con
 	if err != nil {
 		return ctx, nil, err
 	}
+	s.held.open(l.ID)
 	release := func(failed bool) {
+		s.held.close(l.ID)
 		var opts []leases.DeleteOpt
 		if failed {
 			opts = append(opts, leases.SynchronousDelete)
@@ -69,30 +68,6 @@ func (s *ImageService) startLease(ctx context.Context, label, value string) (con
 		}
 	}
 	return leases.WithLease(ctx, l.ID), release, nil
-}
-
-// leaseImageContent adds every blob an image references (that is present)
-// to the context's lease, so GC keeps the previous image while a pull runs
-// (and a push, save or load keeps what it reads). Each blob joins the lease
-// before it is looked at: one found present afterwards stays (a collection
-// running beside it cannot take it any more), one found missing is not
-// walked into.
-func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Image) error {
-	leaseID, ok := leases.FromContext(ctx)
-	if !ok {
-		return nil
-	}
-	l := leases.Lease{ID: leaseID}
-	return c8dimages.Walk(ctx, c8dimages.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
-		if err := s.leases.AddResource(ctx, l, leases.Resource{ID: desc.Digest.String(), Type: "content"}); err != nil {
-			return nil, err
-		}
-		children, err := c8dimages.Children(ctx, s.content, desc)
-		if errdefs.IsNotFound(err) {
-			return nil, c8dimages.ErrSkipDesc
-		}
-		return children, err
-	}), img.Target)
 }
 
 // leaseLayers adds a manifest's layer blobs and the snapshots of its layer
@@ -107,19 +82,20 @@ func (s *ImageService) leaseImageContent(ctx context.Context, img c8dimages.Imag
 // present (and, leased, stays): if one is not, the unpacker must fetch the
 // layers it skips too.
 func (s *ImageService) leaseLayers(ctx context.Context, layers []ocispec.Descriptor, chainIDs []digest.Digest) (allPresent bool, err error) {
-	leaseID, ok := leases.FromContext(ctx)
-	if !ok {
-		return false, nil
+	blobs := make([]digest.Digest, len(layers))
+	for i, d := range layers {
+		blobs[i] = d.Digest
 	}
-	rs := make([]leases.Resource, 0, len(layers)+len(chainIDs))
-	for _, d := range layers {
-		rs = append(rs, leases.Resource{ID: d.Digest.String(), Type: "content"})
+	snaps := make([]leases.Resource, len(chainIDs))
+	for i, id := range chainIDs {
+		snaps[i] = leases.Resource{ID: id.String(), Type: "snapshots/" + s.snapshotter}
 	}
-	for _, id := range chainIDs {
-		rs = append(rs, leases.Resource{ID: id.String(), Type: "snapshots/" + s.snapshotter})
-	}
-	if err := storage.AddResources(ctx, s.leases, leases.Lease{ID: leaseID}, rs); err != nil {
+	leased, err := s.leaseBlobs(ctx, blobs, snaps...)
+	if err != nil {
 		return false, fmt.Errorf("failed to lease the layers: %w", err)
+	}
+	if !leased {
+		return false, nil
 	}
 	for _, d := range layers {
 		if ok, err := blobPresent(ctx, s.content, d.Digest); err != nil || !ok {

@@ -108,7 +108,7 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		return pullResult{}, err
 	}
 	handler := c8dimages.Handlers(
-		p.source.fetchHandler(s.content, progress.observeRetries(fetcher)),
+		p.source.fetchHandler(s.content, progress.observeRetries(fetcher), s.heldPresent),
 		c8dimages.SetChildrenMappedLabels(s.content, c8dimages.ChildrenHandler(s.content), nil),
 		p.source.labelHandler(s.content),
 	)

@@ -76,14 +76,16 @@ func (ps *pullSource) labelHandler(cs content.Manager) c8dimages.HandlerFunc {
 
 // fetchHandler is remotes.FetchHandler into store, except for the blobs
 // this pull committed already (the manifest and config selectManifest
-// fetched): fetching those again only repeats their lease write.
-func (ps *pullSource) fetchHandler(store content.Store, fetcher remotes.Fetcher) c8dimages.HandlerFunc {
+// fetched) and those held says its lease holds and are present (a re-pull:
+// the previous image's): fetching those again only repeats their lease
+// write.
+func (ps *pullSource) fetchHandler(store content.Store, fetcher remotes.Fetcher, held func(context.Context, digest.Digest) bool) c8dimages.HandlerFunc {
 	h := remotes.FetchHandler(ps.store(store), fetcher)
 	return func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 		ps.mu.Lock()
 		done := ps.fetched[desc.Digest]
 		ps.mu.Unlock()
-		if done {
+		if done || held(ctx, desc.Digest) {
 			return nil, nil
 		}
 		return h(ctx, desc)

@@ -116,6 +116,8 @@ type ImageService struct {
 	pruning atomic.Bool
 	// caches keep what listing many images reads (meta_cache.go).
 	caches *metaCaches
+	// held are the blobs in the leases the service made (lease_held.go).
+	held *heldBlobs
 }
 
 // New returns the image service.
@@ -149,6 +151,7 @@ func New(cfg Config) *ImageService {
 		flights:     newPullFlights(),
 		inflight:    cfg.Storage.Inflight(),
 		caches:      newMetaCaches(),
+		held:        newHeldBlobs(),
 	}
 	s.downloadLimit = newLimiter(n)
 	s.downloads = s.downloadLimit.Semaphore()
