@@ -90,3 +90,25 @@ func peakRSS(b *testing.B, pid int) int64 {
 	}
 	return 0
 }
+
+// BenchmarkNoopPull re-pulls an image that is present and up to date
+// (shared/bench's no-op line: a CI's `docker pull` of a cached image),
+// through the docker CLI, client start to exit.
+func BenchmarkNoopPull(b *testing.B) {
+	reg := registry.Start(b)
+	d := berthd.Start(b, dataRootArgs(b)...)
+	cli := dockercli.New(b, d.Host())
+	img := fixtures.Image{}
+	for i := 0; i < 5; i++ {
+		img.Layers = append(img.Layers, fixtures.Layer{Seed: int64(i + 1), Size: 256 << 10, NumFiles: 8})
+	}
+	if _, err := fixtures.Push(b.Context(), reg.Host(), "bench/noop", "latest", img); err != nil {
+		b.Fatal(err)
+	}
+	ref := reg.Host() + "/bench/noop:latest"
+	cli.MustRun("pull", "-q", ref)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cli.MustRun("pull", "-q", ref)
+	}
+}
