@@ -172,3 +172,45 @@ func TestPullFetchesBlobOfExistingSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// TestRepullWritesLittle: re-pulling a present, up-to-date image of five
+// layers prepares no snapshot and relabels no blob: it makes its lease,
+// leases the image's content (a level of its tree per write, the
+// snapshots with the layers), updates the record (as containerd does,
+// moving LastTagTime) and drops the lease — six metadata writes, where
+// containerd's unpacker alone made one per layer.
+func TestRepullWritesLittle(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: unpacking mounts snapshots")
+	}
+	ctx := context.Background()
+	reg := registry.Start(t)
+	img := fixtures.Image{}
+	for i := range 5 {
+		img.Layers = append(img.Layers, fixtures.Layer{Seed: int64(40 + i)})
+	}
+	if _, err := fixtures.Push(ctx, reg.Host(), "team/again", "1", img); err != nil {
+		t.Fatal(err)
+	}
+	s := pullTestService(t, reg, nil)
+	opts := backend.PullOptions{Image: reg.Host() + "/team/again", Tag: "1"}
+	if err := s.PullImage(ctx, opts, &progressLines{}); err != nil {
+		t.Fatal(err)
+	}
+	writes, _, _ := s.storage.Generations()
+	snaps, _ := s.storage.SnapshotGeneration()
+	out := &progressLines{}
+	if err := s.PullImage(ctx, opts, out); err != nil {
+		t.Fatal(err)
+	}
+	after, _, _ := s.storage.Generations()
+	if n := after - writes; n > 6 {
+		t.Errorf("the re-pull made %d metadata writes, want at most 6", n)
+	}
+	if now, _ := s.storage.SnapshotGeneration(); now != snaps {
+		t.Errorf("the re-pull created %d snapshots", now-snaps)
+	}
+	if lines := strings.Join(out.take(), "\n"); !strings.Contains(lines, "Image is up to date") {
+		t.Errorf("re-pull said:\n%s", lines)
+	}
+}

@@ -103,13 +103,11 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		return pullResult{}, err
 	}
 	progress.track(ctx, layers, chainIDs)
-	unpacker, err := s.newUnpacker(ctx, progress, !allPresent)
-	if err != nil {
-		return pullResult{}, err
-	}
+	// Labels a re-pull finds in place are not written again (pull_labels.go).
+	store := sameLabelsStore{Store: s.content}
 	handler := c8dimages.Handlers(
 		p.source.fetchHandler(s.content, progress.observeRetries(fetcher), s.heldPresent),
-		c8dimages.SetChildrenMappedLabels(s.content, c8dimages.ChildrenHandler(s.content), nil),
+		c8dimages.SetChildrenMappedLabels(store, c8dimages.ChildrenHandler(s.content), nil),
 		p.source.labelHandler(s.content),
 	)
 	wrappers := []func(c8dimages.Handler) c8dimages.Handler{
@@ -120,6 +118,22 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		// docker 1.10's variant: its config must read as a Docker config
 		// for the layers to be unpacked and the manifest kept as served.
 		wrappers = append(wrappers, octetconfig.ConfigTypeWrapper)
+	}
+	if allPresent && s.chainUnpacked(ctx, chainIDs) {
+		// Every blob and the whole snapshot chain are here (and leased):
+		// nothing to fetch or unpack. containerd's unpacker would still
+		// write for each layer (a snapshot lease in a failed Prepare).
+		if err := c8dimages.Dispatch(ctx, composeWrappers(wrappers...)(handler), nil, p.root); err != nil {
+			return pullResult{}, err
+		}
+		if err := labelUnpacked(ctx, store, s.snapshotter, p.manifest.Config.Digest, chainIDs); err != nil {
+			return pullResult{}, err
+		}
+		return p.result(true), nil
+	}
+	unpacker, err := s.newUnpacker(ctx, store, progress, !allPresent)
+	if err != nil {
+		return pullResult{}, err
 	}
 	streams, dctx := s.streamLayers(ctx)
 	present := func(ctx context.Context, d ocispec.Descriptor) bool {
@@ -139,12 +153,17 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 	if serr != nil {
 		return pullResult{}, serr
 	}
+	return p.result(unpacked.Unpacks > 0), nil
+}
+
+// result is what the fetch leaves.
+func (p *schema2Pull) result(unpacked bool) pullResult {
 	return pullResult{
 		target:         p.root,
 		registryDigest: p.root.Digest,
 		configLabels:   p.config.Config.Labels,
-		unpacked:       unpacked.Unpacks > 0,
-	}, nil
+		unpacked:       unpacked,
+	}
 }
 
 // steerToSelection makes the dispatch follow the selected path through

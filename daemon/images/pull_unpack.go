@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/content"
 	"github.com/containerd/containerd/v2/core/diff"
 	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/mount"
@@ -32,8 +33,9 @@ import (
 // pull's dispatch so each layer is applied as soon as it is fetched. A
 // layer whose snapshot exists is not fetched at all unless fetchAll: the
 // pull asks for that when a layer blob is missing (leaseLayers), since the
-// image must have every blob (save and push read them).
-func (s *ImageService) newUnpacker(ctx context.Context, progress *pullProgress, fetchAll bool) (*unpack.Unpacker, error) {
+// image must have every blob (save and push read them). It labels blobs
+// through store.
+func (s *ImageService) newUnpacker(ctx context.Context, store content.Store, progress *pullProgress, fetchAll bool) (*unpack.Unpacker, error) {
 	caps, err := s.client.GetSnapshotterCapabilities(ctx, s.snapshotter)
 	if err != nil {
 		return nil, fmt.Errorf("unable to get snapshotter capabilities: %w", err)
@@ -56,7 +58,7 @@ func (s *ImageService) newUnpacker(ctx context.Context, progress *pullProgress, 
 	if fetchAll {
 		opts = append(opts, unpack.WithFetchAllContent())
 	}
-	return unpack.NewUnpacker(ctx, s.content, opts...)
+	return unpack.NewUnpacker(ctx, store, opts...)
 }
 
 // unpack applies the layers of the image target for platform that are not
