@@ -109,8 +109,9 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 // stream's: its size and digest, the diff ID, which covers the trailing
 // bytes too.
 func applyStream(ctx context.Context, mounts []mount.Mount, r io.Reader, blob digest.Digest) (ocispec.Descriptor, error) {
-	digester := digest.Canonical.Digester()
-	tarStream := &countingReader{r: io.TeeReader(r, digester.Hash())}
+	digester := newAsyncDigester() // hasher.go
+	defer digester.close()
+	tarStream := &countingReader{r: io.TeeReader(r, digester)}
 	if err := applyTar(ctx, mounts, tarStream); err != nil {
 		return ocispec.Descriptor{}, err
 	}
