@@ -123,7 +123,7 @@ func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullRe
 		// Every blob and the whole snapshot chain are here (and leased):
 		// nothing to fetch or unpack. containerd's unpacker would still
 		// write for each layer (a snapshot lease in a failed Prepare).
-		if err := c8dimages.Dispatch(ctx, composeWrappers(wrappers...)(handler), nil, p.root); err != nil {
+		if err := c8dimages.Dispatch(ctx, composeWrappers(append(wrappers, distribution.NoForeignURLs)...)(handler), nil, p.root); err != nil {
 			return pullResult{}, err
 		}
 		if err := labelUnpacked(ctx, store, s.snapshotter, p.manifest.Config.Digest, chainIDs); err != nil {
