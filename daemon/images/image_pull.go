@@ -111,14 +111,27 @@ func (s *ImageService) pull(ctx context.Context, ref reference.Named, platform o
 		return err
 	}
 	key := flightKey(ref, p.root.Digest, platform)
-	fl, leader := s.flights.join(key)
-	if !leader {
+	// A follower whose leader failed joins again: of the pulls that
+	// followed it, one leads the next attempt and the others follow that.
+	for range maxFollows {
+		fl, leader := s.flights.join(key)
+		if leader {
+			return s.lead(ctx, ref, platform, format, out, key, fl)
+		}
 		if led, err := s.follow(ctx, ref, fl, out); led {
 			return err
 		}
-		_, err := s.runPull(ctx, ref, platform, format, out, nil)
-		return err
 	}
+	_, err = s.runPull(ctx, ref, platform, format, out, nil)
+	return err
+}
+
+// maxFollows bounds how many failed leaders a pull follows before it pulls
+// on its own.
+const maxFollows = 3
+
+// lead runs the pull of flight fl, which others may follow.
+func (s *ImageService) lead(ctx context.Context, ref reference.Named, platform ocispec.Platform, format pullFormat, out backend.ProgressWriter, key string, fl *pullFlight) (err error) {
 	// Deferred so that followers are let go however the pull ends.
 	var res pullResult
 	err = errors.New("the pull being followed ended abnormally")
