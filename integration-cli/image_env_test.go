@@ -138,6 +138,9 @@ func (e *imageEnv) contentBlobs() map[digest.Digest]int64 {
 	out := map[digest.Digest]int64{}
 	for _, ent := range entries {
 		info, err := ent.Info()
+		if os.IsNotExist(err) {
+			continue // removed by a collection since the listing
+		}
 		if err != nil {
 			e.t.Fatal(err)
 		}
