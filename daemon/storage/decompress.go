@@ -23,10 +23,11 @@ const blobBufferSize = 256 << 10
 
 // zstdConcurrency is how many blocks the zstd decoder works on at once. One
 // decodes on the applying goroutine; two move decoding to background
-// goroutines, which cost ~0.2 CPU s more per usr-like pull and ~10 MiB, with
-// no measurable gain in the pull's time on a busy 2-core machine (see
-// hack/bench/README.md).
-const zstdConcurrency = 1
+// goroutines, beside the untar. On a busy 2-core machine that gained
+// nothing and cost ~0.2 CPU s per usr-like pull; on an idle one it takes
+// a usr-like zstd pull from 2.39 to 2.19 s (median of 6 alternating pairs,
+// 5 wins), for the same CPU and ~5 MiB (see hack/bench/README.md).
+const zstdConcurrency = 2
 
 // appliesItself reports whether the applier decompresses and untars a layer
 // of mediaType itself: every layer type containerd's applier reads without a
