@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
@@ -46,10 +47,11 @@ type applier struct {
 	store    content.Provider
 	gunzip   *gunzip.Gunzip
 	fallback diff.Applier
+	blocks   *sync.Pool // the diff-ID digesters' blocks (hasher.go)
 }
 
 func newApplier(t *inflight.Table, store content.Provider, gz *gunzip.Gunzip, fallback diff.Applier) applier {
-	return applier{inflight: t, store: store, gunzip: gz, fallback: fallback}
+	return applier{inflight: t, store: store, gunzip: gz, fallback: fallback, blocks: newBlockPool()}
 }
 
 func (a applier) Apply(ctx context.Context, desc ocispec.Descriptor, mounts []mount.Mount, opts ...diff.ApplyOpt) (ocispec.Descriptor, error) {
@@ -93,7 +95,7 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 		return ocispec.Descriptor{}, fmt.Errorf("failed to decompress %s: %w", desc.Digest, err)
 	}
 	defer tarStream.Close()
-	applied, err := applyStream(ctx, mounts, tarStream, desc.Digest)
+	applied, err := applyStream(ctx, mounts, tarStream, desc.Digest, a.blocks)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
@@ -108,8 +110,8 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 // archive (at most MaxTrailingData bytes). The descriptor it returns is the
 // stream's: its size and digest, the diff ID, which covers the trailing
 // bytes too.
-func applyStream(ctx context.Context, mounts []mount.Mount, r io.Reader, blob digest.Digest) (ocispec.Descriptor, error) {
-	digester := newAsyncDigester() // hasher.go
+func applyStream(ctx context.Context, mounts []mount.Mount, r io.Reader, blob digest.Digest, blocks *sync.Pool) (ocispec.Descriptor, error) {
+	digester := newAsyncDigester(blocks) // hasher.go
 	defer digester.close()
 	tarStream := &countingReader{r: io.TeeReader(r, digester)}
 	if err := applyTar(ctx, mounts, tarStream); err != nil {

@@ -21,23 +21,29 @@ const (
 // where a pull's biggest layer spends its time, and sha256 over its
 // uncompressed bytes was a fifth of it.
 type asyncDigester struct {
-	h    hash.Hash
-	cur  []byte
-	full chan []byte // blocks to hash
-	free chan []byte // blocks hashed
-	wg   sync.WaitGroup
+	h     hash.Hash
+	cur   []byte
+	pool  *sync.Pool  // of *[]byte blocks (newBlockPool)
+	taken int         // blocks taken from pool
+	full  chan []byte // blocks to hash
+	free  chan []byte // blocks hashed
+	wg    sync.WaitGroup
 }
 
-func newAsyncDigester() *asyncDigester {
+// newBlockPool is where the digesters of one applier keep their blocks
+// between layers (a pull of 30 small layers would otherwise allocate 90).
+func newBlockPool() *sync.Pool {
+	return &sync.Pool{New: func() any { b := make([]byte, 0, hashBlock); return &b }}
+}
+
+func newAsyncDigester(pool *sync.Pool) *asyncDigester {
 	d := &asyncDigester{
 		h:    digest.Canonical.Hash(),
+		pool: pool,
 		full: make(chan []byte, hashBlocks),
 		free: make(chan []byte, hashBlocks),
 	}
-	for range hashBlocks - 1 {
-		d.free <- make([]byte, 0, hashBlock)
-	}
-	d.cur = make([]byte, 0, hashBlock)
+	d.cur = d.take()
 	d.wg.Add(1)
 	go func(h hash.Hash, full <-chan []byte, free chan<- []byte) {
 		defer d.wg.Done()
@@ -58,7 +64,7 @@ func (d *asyncDigester) Write(p []byte) (int, error) {
 		p = p[k:]
 		if len(d.cur) == cap(d.cur) {
 			d.full <- d.cur
-			d.cur = <-d.free
+			d.cur = d.next()
 		}
 	}
 	return n, nil
@@ -74,11 +80,51 @@ func (d *asyncDigester) Digest() digest.Digest {
 	return digest.NewDigest(digest.Canonical, d.h)
 }
 
-// close stops the hashing goroutine (idempotent with Digest).
-func (d *asyncDigester) close() {
-	if d.full != nil {
-		close(d.full)
-		d.full = nil
-		d.wg.Wait()
+// take gets a block from the pool.
+func (d *asyncDigester) take() []byte {
+	d.taken++
+	return (*d.pool.Get().(*[]byte))[:0]
+}
+
+// next is the block to fill after one was handed to the hash: one hashed
+// already, a new one while fewer than hashBlocks are out, else the next
+// one hashed.
+func (d *asyncDigester) next() []byte {
+	select {
+	case b := <-d.free:
+		return b
+	default:
 	}
+	if d.taken < hashBlocks {
+		return d.take()
+	}
+	return <-d.free
+}
+
+// close stops the hashing goroutine (idempotent with Digest) and gives
+// the blocks back to the pool.
+func (d *asyncDigester) close() {
+	if d.full == nil {
+		return
+	}
+	close(d.full)
+	d.full = nil
+	d.wg.Wait()
+	if d.cur != nil {
+		d.put(d.cur)
+		d.cur = nil
+	}
+	for {
+		select {
+		case b := <-d.free:
+			d.put(b)
+		default:
+			return
+		}
+	}
+}
+
+func (d *asyncDigester) put(b []byte) {
+	b = b[:0]
+	d.pool.Put(&b)
 }
