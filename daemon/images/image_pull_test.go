@@ -27,6 +27,16 @@ func pullTestService(t *testing.T, reg *registry.Registry, env map[string]string
 	})
 }
 
+// unpackingPullEnv is what a test pulling into the real store needs: root
+// (unpacking mounts snapshots) and a registry.
+func unpackingPullEnv(t *testing.T) (context.Context, *registry.Registry) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: unpacking mounts snapshots")
+	}
+	return context.Background(), registry.Start(t)
+}
+
 // TestResolvePull: what the registry serves picks the format; schema 1
 // needs the gate; an unknown tag fails to resolve with not found.
 func TestResolvePull(t *testing.T) {
@@ -77,11 +87,7 @@ func TestResolvePull(t *testing.T) {
 // TestPullPipeline pulls an image twice through the whole pipeline into the
 // real store: the first pull names it, the second finds it up to date.
 func TestPullPipeline(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: unpacking mounts snapshots")
-	}
-	ctx := context.Background()
-	reg := registry.Start(t)
+	ctx, reg := unpackingPullEnv(t)
 	built, err := fixtures.Push(ctx, reg.Host(), "team/app", "1", fixtures.Image{Layers: []fixtures.Layer{{Seed: 1}, {Seed: 2}}})
 	if err != nil {
 		t.Fatal(err)
@@ -125,11 +131,7 @@ func TestPullPipeline(t *testing.T) {
 // not an image: here a lease) the pull still fetches the blob, so the image
 // it names has every blob (save and push read them).
 func TestPullFetchesBlobOfExistingSnapshot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: unpacking mounts snapshots")
-	}
-	ctx := context.Background()
-	reg := registry.Start(t)
+	ctx, reg := unpackingPullEnv(t)
 	base := fixtures.Layer{Seed: 31}
 	a, err := fixtures.Push(ctx, reg.Host(), "team/a", "1", fixtures.Image{Layers: []fixtures.Layer{base, {Seed: 32}}})
 	if err != nil {
@@ -180,11 +182,7 @@ func TestPullFetchesBlobOfExistingSnapshot(t *testing.T) {
 // moving LastTagTime) and drops the lease — six metadata writes, where
 // containerd's unpacker alone made one per layer.
 func TestRepullWritesLittle(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: unpacking mounts snapshots")
-	}
-	ctx := context.Background()
-	reg := registry.Start(t)
+	ctx, reg := unpackingPullEnv(t)
 	img := fixtures.Image{}
 	for i := range 5 {
 		img.Layers = append(img.Layers, fixtures.Layer{Seed: int64(40 + i)})
