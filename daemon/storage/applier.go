@@ -34,7 +34,8 @@ import (
 // containerd's archive.Apply, straight into the overlay upperdir as
 // containerd's own applier does, the data after the tar archive bounded
 // (trailing.go), the diff ID hashed, the filesystem synced once before the
-// snapshot can be committed (see the durability rule in the package doc).
+// snapshot can be committed (see the durability rule in the package doc),
+// with write-back started early for big layers (writeback.go).
 // Stream processors, and blobs in a compression the applier does not read,
 // go to containerd's filesystem applier (synced the same way).
 //
@@ -48,10 +49,11 @@ type applier struct {
 	gunzip   *gunzip.Gunzip
 	fallback diff.Applier
 	blocks   *sync.Pool // the diff-ID digesters' blocks (hasher.go)
+	written  *writeBack // starts the disk on layers being untarred (writeback.go)
 }
 
-func newApplier(t *inflight.Table, store content.Provider, gz *gunzip.Gunzip, fallback diff.Applier) applier {
-	return applier{inflight: t, store: store, gunzip: gz, fallback: fallback, blocks: newBlockPool()}
+func newApplier(t *inflight.Table, store content.Provider, gz *gunzip.Gunzip, fallback diff.Applier, written *writeBack) applier {
+	return applier{inflight: t, store: store, gunzip: gz, fallback: fallback, blocks: newBlockPool(), written: written}
 }
 
 func (a applier) Apply(ctx context.Context, desc ocispec.Descriptor, mounts []mount.Mount, opts ...diff.ApplyOpt) (ocispec.Descriptor, error) {
@@ -95,7 +97,7 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 		return ocispec.Descriptor{}, fmt.Errorf("failed to decompress %s: %w", desc.Digest, err)
 	}
 	defer tarStream.Close()
-	applied, err := applyStream(ctx, mounts, tarStream, desc.Digest, a.blocks)
+	applied, err := applyStream(ctx, mounts, tarStream, desc.Digest, a.blocks, a.written)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
@@ -107,13 +109,13 @@ func (a applier) apply(ctx context.Context, desc ocispec.Descriptor, mounts []mo
 
 // applyStream applies the tar stream r of the layer blob named blob onto
 // the snapshot mounts (applyTar, one sync) and reads what follows the
-// archive (at most MaxTrailingData bytes). The descriptor it returns is the
-// stream's: its size and digest, the diff ID, which covers the trailing
-// bytes too.
-func applyStream(ctx context.Context, mounts []mount.Mount, r io.Reader, blob digest.Digest, blocks *sync.Pool) (ocispec.Descriptor, error) {
+// archive (at most MaxTrailingData bytes), telling written about the bytes
+// it untars. The descriptor it returns is the stream's: its size and
+// digest, the diff ID, which covers the trailing bytes too.
+func applyStream(ctx context.Context, mounts []mount.Mount, r io.Reader, blob digest.Digest, blocks *sync.Pool, written *writeBack) (ocispec.Descriptor, error) {
 	digester := newAsyncDigester(blocks) // hasher.go
 	defer digester.close()
-	tarStream := &countingReader{r: io.TeeReader(r, digester)}
+	tarStream := &countingReader{r: io.TeeReader(r, digester), onRead: written.layer()}
 	if err := applyTar(ctx, mounts, tarStream); err != nil {
 		return ocispec.Descriptor{}, err
 	}

@@ -118,9 +118,10 @@ func openEmbedded(ctx context.Context, opts Options) (_ *Storage, retErr error) 
 		clientSnapshotters[name] = nsSnapshotter{ns: ns, s: countingSnapshotter{Snapshotter: mdb.Snapshotter(name), created: emb.snapshotsMade}}
 	}
 	gz := gunzip.New(gunzip.WithLogger(logger))
+	written := newWriteBack(filepath.Join(root, snapshotsDir))
 	differ := diffService{
 		Comparer: walking.NewWalkingDiff(mcs),
-		Applier:  newApplier(emb.inflight, emb.inflight.Provider(mcs), gz, apply.NewFileSystemApplier(emb.inflight.Provider(mcs))),
+		Applier:  newApplier(emb.inflight, emb.inflight.Provider(mcs), gz, apply.NewFileSystemApplier(emb.inflight.Provider(mcs)), written),
 	}
 
 	c, err := client.New("",

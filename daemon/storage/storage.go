@@ -23,8 +23,10 @@
 // syncfs(2) once when a layer has been applied, before the unpacker commits
 // the snapshot — one flush per layer instead of an fsync per file, and no
 // more is needed, since nothing is written into a snapshot after it is
-// committed. A crash before that leaves at most an active (uncommitted)
-// snapshot or an ingest, which the next pull replaces and the GC removes.
+// committed (a big layer starts background syncs as it is written,
+// writeback.go, so that flush finds little left). A crash before that
+// leaves at most an active (uncommitted) snapshot or an ingest, which the
+// next pull replaces and the GC removes.
 // In remote mode containerd's own settings decide.
 //
 // Collection rule (embedded): a synchronous image or lease delete returns

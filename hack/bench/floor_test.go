@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containerd/containerd/v2/pkg/archive"
 	"github.com/klauspost/compress/zstd"
@@ -116,17 +117,18 @@ func BenchmarkFloor(b *testing.B) {
 			}
 		}
 	})
-	for _, sync := range []bool{false, true} {
-		name := "untar"
-		if sync {
-			name = "untar+syncfs"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, mode := range []string{"untar", "untar+syncfs", "untar+writeback+syncfs"} {
+		sync := mode != "untar"
+		b.Run(mode, func(b *testing.B) {
 			b.SetBytes(tarSize)
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				dir := benchDir(b)
 				b.StartTimer()
+				stop := func() {}
+				if mode == "untar+writeback+syncfs" {
+					stop = writeBack(dir)
+				}
 				for j, t := range tars {
 					d := filepath.Join(dir, strings.Repeat("l", j+1))
 					if err := os.Mkdir(d, 0o755); err != nil {
@@ -136,6 +138,7 @@ func BenchmarkFloor(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				stop()
 				if sync {
 					syncfs(b, dir)
 				}
@@ -201,4 +204,28 @@ func syncfs(b *testing.B, path string) {
 	if err := unix.Syncfs(int(f.Fd())); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// writeBack syncs the filesystem of dir over and over until stopped, so
+// write-back runs beside the untar instead of after it.
+func writeBack(dir string) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		f, err := os.Open(dir)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			_ = unix.Syncfs(int(f.Fd()))
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
