@@ -44,16 +44,14 @@ func newBlobEnv(t *testing.T, opts ...testregistry.Option) *blobEnv {
 	return &blobEnv{reg: reg, img: img, layer: l, path: testregistry.BlobPath("t/app", l.Digest)}
 }
 
-// fetch reads the layer through containerd's fetcher on berth's resolver,
-// as a pull does.
-func (e *blobEnv) fetch(t *testing.T, auth *registry.AuthConfig, opts ...distribution.TransportOption) ([]byte, error) {
+// fetcher is containerd's fetcher on berth's resolver for the image, as a
+// pull makes it.
+func (e *blobEnv) fetcher(ctx context.Context, t *testing.T, auth *registry.AuthConfig, opts ...distribution.TransportOption) remotes.Fetcher {
 	t.Helper()
 	regs := distribution.New(distribution.Config{
 		InsecureRegistries: []string{e.reg.Host()},
 		TransportOptions:   append([]distribution.TransportOption{distribution.WithBackoff(10 * time.Millisecond)}, opts...),
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	// Resolve first, as a pull does: the manifest request meets the
 	// registry's challenge, so the blob request carries credentials.
 	resolver := regs.Resolver(ctx, auth, nil)
@@ -61,12 +59,20 @@ func (e *blobEnv) fetch(t *testing.T, auth *registry.AuthConfig, opts ...distrib
 	if _, _, err := resolver.Resolve(ctx, ref); err != nil {
 		t.Fatal(err)
 	}
-	var f remotes.Fetcher
 	f, err := resolver.Fetcher(ctx, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := f.Fetch(ctx, e.layer.Descriptor())
+	return f
+}
+
+// fetch reads the layer through containerd's fetcher on berth's resolver,
+// as a pull does.
+func (e *blobEnv) fetch(t *testing.T, auth *registry.AuthConfig, opts ...distribution.TransportOption) ([]byte, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rc, err := e.fetcher(ctx, t, auth, opts...).Fetch(ctx, e.layer.Descriptor())
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	c8dimages "github.com/containerd/containerd/v2/core/images"
 	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/containerd/containerd/v2/core/remotes/docker"
-	"github.com/containerd/containerd/v2/core/transfer"
 	"github.com/containerd/containerd/v2/pkg/snapshotters"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
@@ -88,15 +87,13 @@ func (p *schema2Pull) trackedLayers() ([]ocispec.Descriptor, []digest.Digest) {
 // selected path, unpacking each layer as it arrives.
 func (p *schema2Pull) fetch(ctx context.Context, progress *pullProgress) (pullResult, error) {
 	s := p.s
-	// Layer downloads share the daemon-wide cap (the index, manifest and
-	// config above were read without it).
-	if r, ok := p.resolver.(remotes.ResolverWithOptions); ok {
-		r.SetOptions(transfer.WithDownloadLimiter(s.downloads))
-	}
 	fetcher, err := p.resolver.Fetcher(ctx, p.name)
 	if err != nil {
 		return pullResult{}, fmt.Errorf("failed to get fetcher for %q: %w", p.name, err)
 	}
+	// Layer downloads share the daemon-wide cap (the index, manifest and
+	// config above were read without it), each until its bytes are in.
+	fetcher = distribution.LimitFetches(fetcher, s.downloads)
 	layers, chainIDs := p.trackedLayers()
 	allPresent, err := s.leaseLayers(ctx, layers, chainIDs)
 	if err != nil {
