@@ -7,20 +7,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containerd/containerd/v2/core/remotes"
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/berth-dev/berth/distribution"
 )
 
+// newLimitedEnv is a registry with one layer and a fetcher of it that has
+// one download slot.
+func newLimitedEnv(t *testing.T) (*blobEnv, context.Context, *semaphore.Weighted, remotes.Fetcher) {
+	t.Helper()
+	e := newBlobEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	slots := semaphore.NewWeighted(1)
+	return e, ctx, slots, distribution.LimitFetches(e.fetcher(ctx, t, nil), slots)
+}
+
 // A download holds its max-concurrent-downloads slot until its bytes are
 // in, not until the content store has committed them.
 func TestLimitFetchesFreesTheSlotAtTheEndOfTheBody(t *testing.T) {
-	e := newBlobEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	slots := semaphore.NewWeighted(1)
-	f := distribution.LimitFetches(e.fetcher(ctx, t, nil), slots)
+	e, ctx, slots, f := newLimitedEnv(t)
 
 	rc, err := f.Fetch(ctx, e.layer.Descriptor())
 	if err != nil {
@@ -65,11 +73,7 @@ func TestLimitFetchesFreesTheSlotAtTheEndOfTheBody(t *testing.T) {
 }
 
 func TestLimitFetchesFreesTheSlotOfAFailedOrClosedFetch(t *testing.T) {
-	e := newBlobEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	slots := semaphore.NewWeighted(1)
-	f := distribution.LimitFetches(e.fetcher(ctx, t, nil), slots)
+	e, ctx, slots, f := newLimitedEnv(t)
 
 	missing := e.layer.Descriptor()
 	missing.Digest = digest.FromString("not in the registry")
