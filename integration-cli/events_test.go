@@ -66,8 +66,19 @@ func TestEventsImageLifecycle(t *testing.T) {
 		}
 	}
 
+	// --since 0 is the epoch, as with dockerd: every event kept, the pull's
+	// first. A since after the until is refused in dockerd's words.
+	out := e.docker("events", "--since", "0", "--until", strconv.FormatInt(end.Unix()+1, 10),
+		"--format", `{{.Type}}|{{.Action}}|{{.Actor.ID}}|{{index .Actor.Attributes "name"}}`)
+	if got := lines(out); len(got) != len(all)+1 || !strings.HasPrefix(got[0], "image|pull|") || !slices.Equal(got[1:], all) {
+		t.Errorf("events --since 0:\n got %q\nwant the pull, then %q", got, all)
+	}
+	if out := e.dockerFail("events", "--since", "10", "--until", "3"); !strings.Contains(out, "Error response from daemon: `since` time (10) cannot be after `until` time (3)") {
+		t.Errorf("events --since 10 --until 3: %q", out)
+	}
+
 	// The prune event carries the space reclaimed.
-	out := e.docker("events", "--since", strconv.FormatInt(start.Unix(), 10), "--until", strconv.FormatInt(end.Unix()+1, 10),
+	out = e.docker("events", "--since", strconv.FormatInt(start.Unix(), 10), "--until", strconv.FormatInt(end.Unix()+1, 10),
 		"--filter", "event=prune", "--format", "{{json .Actor.Attributes}}")
 	if !strings.Contains(out, `"reclaimed":"0"`) {
 		t.Errorf("prune event attributes %q, want reclaimed=0 (nothing was dangling)", out)

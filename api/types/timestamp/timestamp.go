@@ -27,10 +27,12 @@ var dateLayouts = []string{
 // Parse reads value relative to now: a Go duration ("10m", "24h": that long
 // ago), a date ("2006-01-02", RFC 3339, local time when no zone is given),
 // or Unix seconds with an optional fraction ("1700000000.5", as the docker
-// CLI sends them). The error names none of the caller's context.
+// CLI sends them). "0" is the Unix epoch, not a duration of nothing, as in
+// dockerd: `docker events --since 0` asks for every event kept. The error
+// names none of the caller's context.
 func Parse(value string, now time.Time) (time.Time, error) {
 	v := strings.TrimSpace(value)
-	if d, err := time.ParseDuration(v); err == nil {
+	if d, err := time.ParseDuration(v); err == nil && v != "0" {
 		return now.Add(-d), nil
 	}
 	for _, layout := range dateLayouts {

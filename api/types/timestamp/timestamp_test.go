@@ -13,6 +13,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"10m", now.Add(-10 * time.Minute)},
 		{"24h", now.Add(-24 * time.Hour)},
+		{"0", time.Unix(0, 0)},
+		{"0s", now},
 		{"1700000000", time.Unix(1700000000, 0)},
 		{"1700000000.5", time.Unix(1700000000, 500000000)},
 		{"1700000000.000000001", time.Unix(1700000000, 1)},

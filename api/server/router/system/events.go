@@ -30,7 +30,8 @@ func (s *systemRouter) getEvents(ctx context.Context, w http.ResponseWriter, r *
 		return err
 	}
 	if !since.IsZero() && !until.IsZero() && until.Before(since) {
-		return errdefs.ErrInvalidArgument.WithMessage("`since` time cannot be after `until`")
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("`since` time (%s) cannot be after `until` time (%s)",
+			r.Form.Get("since"), r.Form.Get("until")))
 	}
 	f, err := filters.Parse(r.Form.Get("filters"))
 	if err != nil {
