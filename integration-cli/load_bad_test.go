@@ -84,7 +84,7 @@ func TestLoadRejectsBadArchives(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"truncated", whole[:len(whole)/2], "truncated"},
+		{"truncated", whole[:len(whole)/2], "invalid image archive: truncated: "},
 		{"truncated gzip", fixtures.GzipBytes(t, whole)[:len(whole)/3], "invalid image archive"},
 		{"not a tar", []byte(strings.Repeat("garbage!", 200)), "invalid image archive"},
 		{"empty", nil, "invalid image archive"},
@@ -102,6 +102,9 @@ func TestLoadRejectsBadArchives(t *testing.T) {
 		res := e.cli.Run("load", "-i", writeFile(t, "bad.tar", tc.data))
 		if res.ExitCode == 0 || !strings.Contains(res.Stderr, tc.want) {
 			t.Errorf("%s: exit %d, stderr %q, want an error with %q", tc.name, res.ExitCode, res.Stderr, tc.want)
+		}
+		if strings.Count(res.Stderr, "truncated") > 1 {
+			t.Errorf("%s: %q says truncated twice", tc.name, res.Stderr)
 		}
 		if !strings.Contains(res.Stderr, "Error response from daemon") && tc.name != "layer contradicts config" {
 			t.Errorf("%s: %q is not an HTTP error", tc.name, res.Stderr)

@@ -146,7 +146,8 @@ func importArchive(ctx context.Context, cs content.Store, r io.Reader) (ocispec.
 	}
 	if err != nil {
 		as.abort(context.WithoutCancel(ctx))
-		if tr.n > 0 && !tr.ended() && !errdefs.IsInvalidArgument(err) && !errdefs.IsInternal(err) {
+		// archiveError says so of an unexpected EOF itself.
+		if tr.n > 0 && !tr.ended() && !errors.Is(err, io.ErrUnexpectedEOF) && !errdefs.IsInvalidArgument(err) && !errdefs.IsInternal(err) {
 			err = fmt.Errorf("truncated: %w", err)
 		}
 		return ocispec.Descriptor{}, archiveError(err)
