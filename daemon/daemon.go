@@ -102,7 +102,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 	if err := d.images.RemoveStalePullLeases(ctx); err != nil {
 		log.G(ctx).WithError(err).Warn("failed to remove the leases of interrupted pulls")
 	}
-	d.server = apiserver.New(apiserver.Config{Version: Version},
+	d.server = apiserver.New(apiserver.Config{Version: Version, MinAPIVersion: cfg.MinAPIVersion},
 		system.NewRouter(d, d.events, d.registries),
 		imagerouter.NewRouter(d.images),
 		distributionrouter.NewRouter(d.images),

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"net/netip"
 	"os"
@@ -22,12 +23,13 @@ import (
 // SystemVersion answers GET /version.
 func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 	kernel := kernelVersion()
+	minAPI := cmp.Or(d.config().MinAPIVersion, apiserver.DefaultMinAPIVersion)
 	components := []system.ComponentVersion{{
 		Name:    "Engine",
 		Version: Version,
 		Details: map[string]string{
 			"ApiVersion":    apiserver.MaxAPIVersion,
-			"MinAPIVersion": apiserver.MinAPIVersion,
+			"MinAPIVersion": minAPI,
 			"Os":            runtime.GOOS,
 			"Arch":          runtime.GOARCH,
 			"GoVersion":     runtime.Version(),
@@ -51,7 +53,7 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 		Platform:      system.PlatformInfo{Name: "berth"},
 		Version:       Version,
 		APIVersion:    apiserver.MaxAPIVersion,
-		MinAPIVersion: apiserver.MinAPIVersion,
+		MinAPIVersion: minAPI,
 		Os:            runtime.GOOS,
 		Arch:          runtime.GOARCH,
 		Components:    components,

@@ -32,6 +32,9 @@ const (
 // Config is what the server needs to know about the daemon.
 type Config struct {
 	Version string // berth's version, shown in the Server header
+	// MinAPIVersion is the oldest API version served (ValidateMinAPIVersion);
+	// DefaultMinAPIVersion when empty.
+	MinAPIVersion string
 	// IdleTimeout and ReadHeaderTimeout override DefaultIdleTimeout and
 	// DefaultReadHeaderTimeout when non-zero.
 	IdleTimeout       time.Duration
@@ -47,6 +50,7 @@ type Server struct {
 
 // New builds a server with the given routers.
 func New(cfg Config, routers ...router.Router) *Server {
+	cfg.MinAPIVersion = cmp.Or(cfg.MinAPIVersion, DefaultMinAPIVersion)
 	s := &Server{cfg: cfg}
 	for _, r := range routers {
 		for _, rt := range r.Routes() {
@@ -90,7 +94,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	version, path := splitVersion(r.URL.Path)
 	if version == "" {
 		version = MaxAPIVersion
-	} else if err := checkVersion(version); err != nil {
+	} else if err := checkVersion(version, s.cfg.MinAPIVersion); err != nil {
 		httputils.WriteError(w, err)
 		return
 	}

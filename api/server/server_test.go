@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -24,7 +25,11 @@ func (t testRouter) Routes() []router.Route { return t.routes }
 // client for it.
 func startServer(t *testing.T, routes ...router.Route) *http.Client {
 	t.Helper()
-	sock := serveOn(t, Config{Version: "test"}, routes...)
+	return unixClient(serveOn(t, Config{Version: "test"}, routes...))
+}
+
+// unixClient is an HTTP client of the socket sock.
+func unixClient(sock string) *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
@@ -207,4 +212,41 @@ func TestMaxAPIVersionMatchesModule(t *testing.T) {
 		}
 	}
 	t.Fatal("github.com/moby/moby/api not found in go.mod")
+}
+
+// A lower minimum (DOCKER_MIN_API_VERSION) serves older clients, and the
+// refusal names it.
+func TestConfiguredMinAPIVersion(t *testing.T) {
+	c := unixClient(serveOn(t, Config{Version: "test", MinAPIVersion: "1.24"}, router.NewRoute("GET", "/thing", func(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})))
+	if resp, body := get(t, c, "GET", "/v1.24/thing"); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("API 1.24 with minimum 1.24: %d %s", resp.StatusCode, body)
+	}
+	resp, body := get(t, c, "GET", "/v1.23/thing")
+	want := "client version 1.23 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version"
+	if resp.StatusCode != http.StatusBadRequest || errorMessage(t, body) != want {
+		t.Fatalf("too old: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestValidateMinAPIVersion(t *testing.T) {
+	for v, want := range map[string]string{
+		"1.24":  "",
+		"1.30":  "",
+		"1.40":  "",
+		"1.56":  "",
+		"":      "value is empty",
+		"v1.30": `API version must be provided without "v" prefix`,
+		"1.12":  "minimum supported API version is 1.24: 1.12",
+		"1.57":  "maximum supported API version is 1.56: 1.57",
+		"one":   "invalid API version: one",
+		"1.":    "invalid API version: 1.",
+	} {
+		err := ValidateMinAPIVersion(v)
+		if got := fmt.Sprint(err); want == "" && err != nil || want != "" && got != want {
+			t.Errorf("ValidateMinAPIVersion(%q) = %v, want %q", v, err, want)
+		}
+	}
 }

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/client/pkg/versions"
@@ -11,8 +13,17 @@ import (
 	"github.com/berth-dev/berth/api/server/httputils"
 )
 
-// MinAPIVersion is the oldest Engine API version berthd accepts, as dockerd.
-const MinAPIVersion = "1.40"
+// DefaultMinAPIVersion is the oldest Engine API version berthd accepts
+// unless DOCKER_MIN_API_VERSION says otherwise, as dockerd.
+const DefaultMinAPIVersion = "1.40"
+
+// OldestAPIVersion is the oldest version DOCKER_MIN_API_VERSION may name,
+// as dockerd: clients older than that it does not serve at all.
+const OldestAPIVersion = "1.24"
+
+// MinAPIVersionEnv names the environment variable that lowers (or raises)
+// the oldest API version served, as dockerd's does.
+const MinAPIVersionEnv = "DOCKER_MIN_API_VERSION"
 
 // MaxAPIVersion is the newest Engine API version berthd speaks: the version
 // of the github.com/moby/moby/api module whose types every response uses
@@ -30,12 +41,32 @@ func splitVersion(path string) (version, rest string) {
 	return "", path
 }
 
-// checkVersion rejects versions outside [MinAPIVersion, MaxAPIVersion] with
+// ValidateMinAPIVersion checks a minimum API version given through
+// MinAPIVersionEnv, with dockerd's messages.
+func ValidateMinAPIVersion(v string) error {
+	switch {
+	case v == "":
+		return errors.New("value is empty")
+	case strings.EqualFold(v[:1], "v"):
+		return errors.New(`API version must be provided without "v" prefix`)
+	case !apiVersion.MatchString(v):
+		return fmt.Errorf("invalid API version: %s", v)
+	case versions.LessThan(v, OldestAPIVersion):
+		return fmt.Errorf("minimum supported API version is %s: %s", OldestAPIVersion, v)
+	case versions.GreaterThan(v, MaxAPIVersion):
+		return fmt.Errorf("maximum supported API version is %s: %s", MaxAPIVersion, v)
+	}
+	return nil
+}
+
+var apiVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+
+// checkVersion rejects versions outside [minVersion, MaxAPIVersion] with
 // dockerd's messages.
-func checkVersion(v string) error {
-	if versions.LessThan(v, MinAPIVersion) {
+func checkVersion(v, minVersion string) error {
+	if versions.LessThan(v, minVersion) {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(
-			"client version %s is too old. Minimum supported API version is %s, please upgrade your client to a newer version", v, MinAPIVersion))
+			"client version %s is too old. Minimum supported API version is %s, please upgrade your client to a newer version", v, minVersion))
 	}
 	if versions.GreaterThan(v, MaxAPIVersion) {
 		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(

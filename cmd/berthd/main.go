@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	apiserver "github.com/berth-dev/berth/api/server"
 	"github.com/berth-dev/berth/daemon"
 	"github.com/berth-dev/berth/daemon/config"
 	"github.com/berth-dev/berth/daemon/systemd"
@@ -48,6 +49,7 @@ func newCommand() *cobra.Command {
 			}
 			flags := cmd.Flags()
 			cfg.ConfigFile = configFile
+			cfg.MinAPIVersion = os.Getenv(apiserver.MinAPIVersionEnv)
 			// base is the configuration without daemon.json: a reload
 			// reads the file again on top of it.
 			base := cfg.Clone()

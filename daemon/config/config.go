@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	apiserver "github.com/berth-dev/berth/api/server"
 	"github.com/berth-dev/berth/daemon/storage"
 )
 
@@ -60,6 +61,10 @@ type Config struct {
 	Labels                 []string `json:"labels,omitempty"`
 	MetricsAddress         string   `json:"metrics-addr,omitempty"`
 
+	// MinAPIVersion is the oldest Engine API version served, from
+	// DOCKER_MIN_API_VERSION (not a key, as in dockerd); empty for the
+	// default.
+	MinAPIVersion string `json:"-"`
 	// ConfigFile is where the configuration was read from (not a key).
 	ConfigFile string `json:"-"`
 	// Ignored are the daemon.json keys dockerd accepts and berthd does not
@@ -117,6 +122,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DataRoot == "" {
 		return fmt.Errorf("data-root must not be empty")
+	}
+	if c.MinAPIVersion != "" {
+		if err := apiserver.ValidateMinAPIVersion(c.MinAPIVersion); err != nil {
+			return fmt.Errorf("invalid %s: %w", apiserver.MinAPIVersionEnv, err)
+		}
 	}
 	if c.MaxConcurrentDownloads < 1 {
 		return fmt.Errorf("invalid max-concurrent-downloads %d: it must be at least 1", c.MaxConcurrentDownloads)
