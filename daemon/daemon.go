@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		imagerouter.NewRouter(d.images),
 		distributionrouter.NewRouter(d.images),
 		container.NewRouter(d.images),
-		unsupported.NewRouter(),
+		unsupported.NewRouter(d.events),
 		debug.NewRouter(func() bool { return d.config().Debug }),
 	)
 	ls, sockets, err := listen(cfg.Hosts, cfg.Group)

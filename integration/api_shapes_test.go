@@ -1,11 +1,14 @@
 package integration
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moby/moby/api/types/events"
 
 	"github.com/berth-dev/berth/testutil/fixtures"
 )
@@ -58,6 +61,9 @@ func TestResponsesMatchSwagger(t *testing.T) {
 			check("POST", "/images/{name}/tag", "/images/"+name+"/tag", url.Values{"repo": {tag}, "tag": {"x"}}, 201)
 			check("DELETE", "/images/{name}", "/images/"+tag+":x", nil, 200)
 			check("POST", "/images/prune", "/images/prune", nil, 200)
+			for _, area := range []string{"/containers", "/networks", "/volumes", "/build"} {
+				check("POST", area+"/prune", area+"/prune", nil, 200)
+			}
 			check("GET", "/images/search", "/images/search", url.Values{"term": {"x"}, "filters": {`{"bogus":["1"]}`}}, 400)
 
 			// Events are a stream of EventMessage objects.
@@ -65,8 +71,8 @@ func TestResponsesMatchSwagger(t *testing.T) {
 				"since": {strconv.FormatInt(start.Add(-time.Minute).Unix(), 10)},
 				"until": {strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10)},
 			})
-			events := strings.Split(strings.TrimSpace(string(body)), "\n")
-			if len(events) < 2 {
+			stream := strings.Split(strings.TrimSpace(string(body)), "\n")
+			if len(stream) < 2 {
 				t.Fatalf("events: %q", body)
 			}
 			msgSchema := map[string]any{"$ref": "#/definitions/EventMessage"}
@@ -75,9 +81,19 @@ func TestResponsesMatchSwagger(t *testing.T) {
 				// Deprecated in API 1.22, undocumented, sent until 1.52.
 				legacy = []deviation{{"$.status", "extra"}, {"$.id", "extra"}}
 			}
-			for _, ev := range events {
-				if v != "1.56" && (!strings.Contains(ev, `"status":"`) || !strings.Contains(ev, `"id":`)) {
+			for _, ev := range stream {
+				var m events.Message
+				if err := json.Unmarshal([]byte(ev), &m); err != nil {
+					t.Fatalf("event %s: %v", ev, err)
+				}
+				// dockerd's legacy fields are for image and container
+				// events, and left out when empty (a prune has no ID).
+				legacyType := m.Type == events.ImageEventType || m.Type == events.ContainerEventType
+				if v != "1.56" && legacyType && (!strings.Contains(ev, `"status":"`) || (m.Actor.ID != "") != strings.Contains(ev, `"id":`)) {
 					t.Errorf("event without the legacy status and id: %s", ev)
+				}
+				if !legacyType && strings.Contains(ev, `"status":`) {
+					t.Errorf("%s event with the legacy status: %s", m.Type, ev)
 				}
 				for _, msg := range spec.check(msgSchema, []byte(ev), legacy...) {
 					t.Errorf("event %s: %s", ev, msg)

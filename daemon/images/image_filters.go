@@ -2,20 +2,15 @@ package images
 
 import (
 	"context"
-	"fmt"
 	"path"
-	"strings"
 	"time"
 
 	c8dimages "github.com/containerd/containerd/v2/core/images"
-	"github.com/containerd/containerd/v2/pkg/labels"
-	"github.com/containerd/errdefs"
 	"github.com/containerd/log"
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/api/types/filters"
-	"github.com/berth-dev/berth/api/types/timestamp"
 )
 
 // imageFilter is a parsed image filter set (GET /images/json, POST
@@ -48,26 +43,14 @@ func (s *ImageService) newImageFilter(ctx context.Context, f filters.Args, accep
 		}
 		flt.dangling = &v
 	}
-	now := time.Now()
-	for _, v := range f.Values("until") {
-		t, err := timestamp.Parse(v, now)
-		if err != nil {
-			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'until=%s': %v", v, err))
-		}
-		if flt.until == nil || t.Before(*flt.until) {
-			flt.until = &t
-		}
+	var err error
+	if flt.until, err = f.Until(time.Now()); err != nil {
+		return nil, err
 	}
-	for _, key := range []string{"label", "label!"} {
-		for _, v := range f.Values(key) {
-			k, val, _ := strings.Cut(v, "=")
-			if err := labels.Validate(k, val); err != nil {
-				return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter '%s=%s': %v", key, v, err))
-			}
-		}
+	if err := f.ValidateLabels("label", "label!"); err != nil {
+		return nil, err
 	}
 	flt.hasLabels, flt.hasNoLabels = f.Has("label"), f.Has("label!")
-	var err error
 	if flt.before, err = s.createdOfAll(ctx, f.Values("before"), true); err != nil {
 		return nil, err
 	}

@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/containerd/containerd/v2/pkg/labels"
 	"github.com/containerd/errdefs"
+
+	"github.com/berth-dev/berth/api/types/timestamp"
 )
 
 // Args is a parsed filter set: key → set of values.
@@ -87,6 +91,37 @@ func (a Args) Bool(key string) (value, ok bool, err error) {
 		return false, true, nil
 	}
 	return false, false, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter '%s=%s'", key, vals[0]))
+}
+
+// Until reads the until values (durations, dates or Unix timestamps,
+// relative to now) and returns the earliest, or nil when there is none. A
+// value that is none of those is refused, naming it.
+func (a Args) Until(now time.Time) (*time.Time, error) {
+	var until *time.Time
+	for _, v := range a.Values("until") {
+		t, err := timestamp.Parse(v, now)
+		if err != nil {
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'until=%s': %v", v, err))
+		}
+		if until == nil || t.Before(*until) {
+			until = &t
+		}
+	}
+	return until, nil
+}
+
+// ValidateLabels refuses a value of the label filters keys ("k" or "k=v")
+// that is not a valid label.
+func (a Args) ValidateLabels(keys ...string) error {
+	for _, key := range keys {
+		for _, v := range a.Values(key) {
+			k, val, _ := strings.Cut(v, "=")
+			if err := labels.Validate(k, val); err != nil {
+				return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter '%s=%s': %v", key, v, err))
+			}
+		}
+	}
+	return nil
 }
 
 // MatchLabels reports whether labels satisfy every value of key, each

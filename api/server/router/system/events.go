@@ -113,15 +113,31 @@ func (e eventEncoder) Encode(ev events.Message) error { return e(ev) }
 
 // withLegacyFields adds the fields API 1.22 deprecated but dockerd sent
 // until API 1.52 (the CLI before 25.0 and compose read them): "status" and
-// "id" for image events, and "from" too for container ones.
+// "id" for image events, and "from" too for container ones; like dockerd's
+// (omitempty), an empty one is left out: a prune event has no "id".
 func withLegacyFields(ev events.Message) any {
+	var extra map[string]any
 	switch ev.Type {
 	case events.ImageEventType:
-		return httputils.Legacy{Base: ev, Extra: map[string]any{"status": ev.Action, "id": ev.Actor.ID}}
+		extra = nonEmpty("status", string(ev.Action), "id", ev.Actor.ID)
 	case events.ContainerEventType:
-		return httputils.Legacy{Base: ev, Extra: map[string]any{"status": ev.Action, "id": ev.Actor.ID, "from": ev.Actor.Attributes["image"]}}
+		extra = nonEmpty("status", string(ev.Action), "id", ev.Actor.ID, "from", ev.Actor.Attributes["image"])
+	default:
+		return ev
 	}
-	return ev
+	return httputils.Legacy{Base: ev, Extra: extra}
+}
+
+// nonEmpty maps the keys of kv (key, value, key, value…) to their values,
+// leaving out the empty ones.
+func nonEmpty(kv ...string) map[string]any {
+	out := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			out[kv[i]] = kv[i+1]
+		}
+	}
+	return out
 }
 
 // parseTimestamp reads dockerd's since/until values: Unix seconds with an

@@ -1,8 +1,9 @@
 // Package unsupported answers the Engine API endpoints berthd does not
-// implement: listing networks, volumes and plugins answers an empty list (so
-// tools that list before they act keep working), everything else in those
-// areas, and building or committing, a clear 501 instead of "page not
-// found".
+// implement: listing networks, volumes and plugins answers an empty list,
+// and pruning containers, networks, volumes or the build cache an empty
+// report (so tools that list or prune before they act, and `docker system
+// prune`, keep working); everything else in those areas, and building or
+// committing, a clear 501 instead of "page not found".
 package unsupported
 
 import (
@@ -18,11 +19,14 @@ import (
 	"github.com/berth-dev/berth/api/server/router"
 )
 
-type unsupportedRouter struct{}
+type unsupportedRouter struct {
+	events EventLogger // may be nil
+}
 
-// NewRouter returns the unsupported routes. Register it last: its patterns
-// cover whole areas (/containers/…) whose served routes must match first.
-func NewRouter() router.Router { return unsupportedRouter{} }
+// NewRouter returns the unsupported routes; events, if not nil, records
+// the prunes. Register it last: its patterns cover whole areas
+// (/containers/…) whose served routes must match first.
+func NewRouter(events EventLogger) router.Router { return unsupportedRouter{events: events} }
 
 // areas are API areas berthd does not serve, by path prefix.
 // what is the subject and verb of the 501 message.
@@ -42,12 +46,12 @@ var areas = []struct{ prefix, what string }{
 
 var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
 
-func (unsupportedRouter) Routes() []router.Route {
-	out := []router.Route{
+func (u unsupportedRouter) Routes() []router.Route {
+	out := append(u.pruneRoutes(),
 		router.NewRoute("GET", "/networks", list([]network.Summary{})),
 		router.NewRoute("GET", "/volumes", list(volume.ListResponse{Volumes: []volume.Volume{}, Warnings: []string{}})),
 		router.NewRoute("GET", "/plugins", list(plugin.ListResponse{})),
-	}
+	)
 	features := []struct{ method, path, what string }{
 		{"POST", "/build", "building images"},
 		{"POST", "/commit", "committing containers"},
