@@ -40,6 +40,7 @@ type Daemon struct {
 	server     *apiserver.Server
 	listeners  []net.Listener
 	sockets    []string
+	id         string // the engine ID (engine_id.go)
 
 	reloadable    // the configuration in effect (reload.go)
 	metrics       *metrics.Metrics
@@ -55,7 +56,11 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 	if err := storage.MakePrivateDir(cfg.DataRoot, storage.DataRootMode); err != nil {
 		return nil, fmt.Errorf("failed to create data root %s: %w", cfg.DataRoot, err)
 	}
-	d := &Daemon{cfg: cfg, events: events.New(0)}
+	id, err := loadOrCreateEngineID(cfg.DataRoot)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{cfg: cfg, events: events.New(0), id: id}
 	d.live.Store(cfg)
 	d.metrics = d.newMetrics()
 	defer func() {

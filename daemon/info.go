@@ -115,8 +115,8 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 	return info, nil
 }
 
-// engineID is the daemon's ID in /info and on daemon events.
-func (d *Daemon) engineID() string { return "berth" }
+// engineID is the daemon's ID in /info and on daemon events (engine_id.go).
+func (d *Daemon) engineID() string { return d.id }
 
 // registryConfig is the registry part of /info as dockerd shows it: the
 // user's insecure CIDRs then the loopback ones dockerd always adds, insecure

@@ -208,7 +208,8 @@ func TestDaemonReloadMirrors(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	writeDaemonJSON(t, d, `{"registry-mirrors":["http://`+reg.Host()+`"]}`)
 	sighup(t, d, "Reloaded configuration")
-	if !events.WaitForOutput("daemon reload berth", 10*time.Second) {
+	id := strings.TrimSpace(cli.MustRun("info", "--format", "{{.ID}}").Stdout)
+	if !events.WaitForOutput("daemon reload "+id, 10*time.Second) {
 		t.Errorf("filtered events: %q", events.Stdout())
 	}
 	checkPulledThroughMirror(t, cli, reg, built)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/berth-dev/berth/testutil/berthd"
 	ctdtest "github.com/berth-dev/berth/testutil/containerd"
 	"github.com/berth-dev/berth/testutil/dockercli"
@@ -53,6 +55,24 @@ func TestDockerVersionAndInfo(t *testing.T) {
 	}
 	if out := cli.MustRun("ps").Stdout; strings.TrimSpace(out) != "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES" {
 		t.Errorf("docker ps:\n%s", out)
+	}
+
+	// The engine ID is a UUID kept in the data root, as dockerd's: the
+	// same after a restart, another one for another data root.
+	id := strings.TrimSpace(cli.MustRun("info", "--format", "{{.ID}}").Stdout)
+	if _, err := uuid.Parse(id); err != nil {
+		t.Errorf("engine ID %q is not a UUID: %v", id, err)
+	}
+	if kept, err := os.ReadFile(filepath.Join(d.DataRoot(), "engine-id")); err != nil || string(kept) != id {
+		t.Errorf("engine-id file: %q, %v; want %q", kept, err, id)
+	}
+	d.Restart()
+	if again := strings.TrimSpace(cli.MustRun("info", "--format", "{{.ID}}").Stdout); again != id {
+		t.Errorf("engine ID after a restart: %q, want %q", again, id)
+	}
+	other := berthd.Start(t)
+	if oid := strings.TrimSpace(dockercli.New(t, other.Host()).MustRun("info", "--format", "{{.ID}}").Stdout); oid == id {
+		t.Errorf("two data roots share the engine ID %q", id)
 	}
 }
 
