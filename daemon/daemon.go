@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		InsecureRegistries: cfg.InsecureRegistries,
 		Mirrors:            cfg.RegistryMirrors,
 		HostsDir:           cfg.HostsDir(),
+		DockerCertsDir:     config.DockerCertsDir,
 		UserAgent:          "berth/" + Version,
 		WrapTransport:      d.metrics.Transport,
 		TransportOptions:   transportOptions(cfg),

@@ -35,6 +35,11 @@ type Config struct {
 	// HostsDir holds containerd-style <host>/hosts.toml files (mirrors,
 	// capabilities, CA, skip_verify, headers); re-read on every pull.
 	HostsDir string
+	// DockerCertsDir is dockerd's certs.d (/etc/docker/certs.d), read for
+	// a host HostsDir has no directory for, as podman and skopeo read it:
+	// the CA (*.crt) and client certificates (*.cert, *.key) a machine's
+	// dockerd trusts for that registry. Empty reads nothing.
+	DockerCertsDir string
 	// UserAgent is sent to registries.
 	UserAgent string
 	// WrapTransport, if set, wraps the HTTP transport of every registry
@@ -182,26 +187,38 @@ func (st *settings) mirrorHosts(upstream []docker.RegistryHost, creds func(strin
 	return out, nil
 }
 
-// hostDir finds <HostsDir>/<host>/ (also "host_port" spelling, as containerd).
+// hostDir finds <HostsDir>/<host>/ (also "host_port" spelling, as
+// containerd; "_default" for Docker Hub), else <DockerCertsDir>/<host>/.
 func (r *Registries) hostDir(host string) (string, error) {
-	if r.cfg.HostsDir == "" {
-		return "", errdefs.ErrNotFound
-	}
-	for _, name := range []string{host, strings.ReplaceAll(host, ":", "_")} {
-		dir := filepath.Join(r.cfg.HostsDir, name)
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+	for _, root := range []string{r.cfg.HostsDir, r.cfg.DockerCertsDir} {
+		if dir := findHostDir(root, host); dir != "" {
 			return dir, nil
 		}
-	}
-	if host == "docker.io" {
-		return r.hostDir("_default")
 	}
 	return "", errdefs.ErrNotFound
 }
 
+// findHostDir is hostDir in one root; "" when root has no directory for host.
+func findHostDir(root, host string) string {
+	if root == "" {
+		return ""
+	}
+	for _, name := range []string{host, strings.ReplaceAll(host, ":", "_")} {
+		dir := filepath.Join(root, name)
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			return dir
+		}
+	}
+	if host == "docker.io" {
+		return findHostDir(root, "_default")
+	}
+	return ""
+}
+
+// hasHostsFile reports whether HostsDir configures host, which then
+// replaces registry-mirrors (dockerd's certs.d holds certificates only).
 func (r *Registries) hasHostsFile(host string) bool {
-	dir, err := r.hostDir(host)
-	return err == nil && dir != ""
+	return findHostDir(r.cfg.HostsDir, host) != ""
 }
 
 // isInsecure reports whether host matches --insecure-registry by name or CIDR.

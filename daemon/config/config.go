@@ -262,8 +262,12 @@ func validateInsecureRegistry(r string) error {
 	return nil
 }
 
+// DockerCertsDir is dockerd's per-registry certificate directory, read for
+// the registries HostsDir has no directory for.
+const DockerCertsDir = "/etc/docker/certs.d"
+
 // HostsDir is where per-registry hosts.toml files live: certs.d beside the
-// configuration file (dockerd uses /etc/docker/certs.d).
+// configuration file (dockerd uses DockerCertsDir).
 func (c *Config) HostsDir() string {
 	if c.ConfigFile == "" {
 		return filepath.Join(filepath.Dir(DefaultConfigFile), "certs.d")
