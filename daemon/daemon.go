@@ -53,6 +53,10 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	tlsCfg, err := cfg.ServerTLS() // its files are read before anything starts
+	if err != nil {
+		return nil, err
+	}
 	if err := storage.MakePrivateDir(cfg.DataRoot, storage.DataRootMode); err != nil {
 		return nil, fmt.Errorf("failed to create data root %s: %w", cfg.DataRoot, err)
 	}
@@ -116,7 +120,7 @@ func New(ctx context.Context, cfg *config.Config) (_ *Daemon, retErr error) {
 		unsupported.NewRouter(d.events),
 		debug.NewRouter(func() bool { return d.config().Debug }),
 	)
-	ls, sockets, err := listen(cfg.Hosts, cfg.Group)
+	ls, sockets, err := listen(cfg.Hosts, cfg.Group, tlsCfg)
 	if err != nil {
 		return nil, err
 	}

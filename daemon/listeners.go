@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,8 +18,9 @@ import (
 )
 
 // listen opens the listeners of the -H values: one per unix:// or tcp://
-// host, the systemd-activated sockets for fd://.
-func listen(hosts []string, group string) ([]net.Listener, []string, error) {
+// host, the systemd-activated sockets for fd://. With tlsCfg the TCP ones
+// (activated or not) serve TLS; unix sockets never do.
+func listen(hosts []string, group string, tlsCfg *tls.Config) ([]net.Listener, []string, error) {
 	var ls []net.Listener
 	var cleanup []string
 	var activated []net.Listener
@@ -40,14 +42,20 @@ func listen(hosts []string, group string) ([]net.Listener, []string, error) {
 				closeAll(ls)
 				return nil, nil, err
 			}
-			ls = append(ls, fds...)
+			for _, l := range fds {
+				if l.Addr().Network() == "tcp" {
+					l = serveTCP(l, h, tlsCfg)
+				}
+				ls = append(ls, l)
+			}
 			continue
 		case "unix":
 			l, err = listenUnix(addr, group)
 			cleanup = append(cleanup, addr)
 		case "tcp":
-			log.L.Warnf("LISTENING ON %s WITHOUT TLS OR AUTHENTICATION: anyone who can reach this address controls berthd. Use a unix socket unless you know what you are doing.", h)
-			l, err = net.Listen("tcp", addr)
+			if l, err = net.Listen("tcp", addr); err == nil {
+				l = serveTCP(l, h, tlsCfg)
+			}
 		}
 		if err != nil {
 			closeAll(ls)
@@ -56,6 +64,19 @@ func listen(hosts []string, group string) ([]net.Listener, []string, error) {
 		ls = append(ls, l)
 	}
 	return ls, cleanup, nil
+}
+
+// serveTCP wraps l (the TCP socket of host) in TLS when tlsCfg is set,
+// and says plainly when anyone who reaches it controls berthd.
+func serveTCP(l net.Listener, host string, tlsCfg *tls.Config) net.Listener {
+	switch {
+	case tlsCfg == nil:
+		log.L.Warnf("LISTENING ON %s WITHOUT TLS OR AUTHENTICATION: anyone who can reach this address controls berthd. Use a unix socket, or --tlsverify, unless you know what you are doing.", host)
+		return l
+	case tlsCfg.ClientAuth != tls.RequireAndVerifyClientCert:
+		log.L.Warnf("Listening on %s with TLS but without --tlsverify: anyone who can reach this address controls berthd.", host)
+	}
+	return tls.NewListener(l, tlsCfg)
 }
 
 // listenUnix creates the socket (mode 0660, owned by group if given). A stale

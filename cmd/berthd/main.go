@@ -69,7 +69,7 @@ func newCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVarP(&cfg.Hosts, "host", "H", cfg.Hosts, "Daemon socket(s) to listen on (unix:///path, tcp://host:port or host:port without TLS, fd:// for systemd socket activation)")
+	f.StringSliceVarP(&cfg.Hosts, "host", "H", cfg.Hosts, "Daemon socket(s) to listen on (unix:///path, tcp://host:port or host:port, fd:// for systemd socket activation)")
 	f.StringVar(&cfg.DataRoot, "data-root", cfg.DataRoot, "Root directory of persistent berth state")
 	f.StringVar(&configFile, "config-file", config.DefaultConfigFile, "Daemon configuration file")
 	f.StringSliceVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Registries (host[:port] or CIDR) reachable over plain HTTP or unverified TLS")
@@ -88,6 +88,13 @@ func newCommand() *cobra.Command {
 	f.BoolVarP(&cfg.Debug, "debug", "D", false, "Enable debug mode")
 	f.StringArrayVar(&cfg.Labels, "label", nil, "Set key=value labels to the daemon")
 	f.StringVar(&cfg.MetricsAddress, "metrics-addr", "", "Set default address and port to serve the metrics api on")
+	f.Var(config.NewOptionalBool(&cfg.TLS), "tls", "Use TLS; implied by --tlsverify")
+	f.Lookup("tls").NoOptDefVal = "true"
+	f.Var(config.NewOptionalBool(&cfg.TLSVerify), "tlsverify", "Use TLS and verify the remote")
+	f.Lookup("tlsverify").NoOptDefVal = "true"
+	f.StringVar(&cfg.TLSCACert, "tlscacert", config.DefaultTLSFile("ca.pem"), "Trust certs signed only by this CA")
+	f.StringVar(&cfg.TLSCert, "tlscert", config.DefaultTLSFile("cert.pem"), "Path to TLS certificate file")
+	f.StringVar(&cfg.TLSKey, "tlskey", config.DefaultTLSFile("key.pem"), "Path to TLS key file")
 	f.BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
 	return cmd
 }

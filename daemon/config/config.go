@@ -60,6 +60,12 @@ type Config struct {
 	Debug                  bool     `json:"debug,omitempty"`
 	Labels                 []string `json:"labels,omitempty"`
 	MetricsAddress         string   `json:"metrics-addr,omitempty"`
+	// TLS of the TCP sockets (tls.go).
+	TLS       *bool  `json:"tls,omitempty"`
+	TLSVerify *bool  `json:"tlsverify,omitempty"`
+	TLSCACert string `json:"tlscacert,omitempty"`
+	TLSCert   string `json:"tlscert,omitempty"`
+	TLSKey    string `json:"tlskey,omitempty"`
 
 	// MinAPIVersion is the oldest Engine API version served, from
 	// DOCKER_MIN_API_VERSION (not a key, as in dockerd); empty for the
@@ -98,7 +104,16 @@ func (c *Config) Clone() *Config {
 	n.RegistryMirrors = slices.Clone(c.RegistryMirrors)
 	n.Labels = slices.Clone(c.Labels)
 	n.Ignored = slices.Clone(c.Ignored)
+	n.TLS, n.TLSVerify = cloneBool(c.TLS), cloneBool(c.TLSVerify)
 	return &n
+}
+
+func cloneBool(b *bool) *bool {
+	if b == nil {
+		return nil
+	}
+	v := *b
+	return &v
 }
 
 // EffectiveLogLevel is the log level in effect: "debug" with --debug, else
