@@ -41,7 +41,8 @@ func (c *Config) ServerTLS() (*tls.Config, error) {
 	if !c.TLSEnabled() {
 		return nil, nil
 	}
-	opts := tlsconfig.Options{CertFile: c.TLSCert, KeyFile: c.TLSKey, ClientAuth: tls.RequestClientCert}
+	// Only tlscacert signs client certificates (not the system's CAs), as in dockerd.
+	opts := tlsconfig.Options{CertFile: c.TLSCert, KeyFile: c.TLSKey, ClientAuth: tls.RequestClientCert, ExclusiveRootPools: true}
 	if c.TLSVerify != nil && *c.TLSVerify {
 		opts.CAFile, opts.ClientAuth = c.TLSCACert, tls.RequireAndVerifyClientCert
 	}
