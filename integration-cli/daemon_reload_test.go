@@ -158,13 +158,13 @@ func TestDaemonJSONWithDockerdKeys(t *testing.T) {
 		"log-opts":{"max-size":"10m"},"storage-driver":"overlay2","exec-opts":["native.cgroupdriver=systemd"],
 		"live-restore":true,"max-concurrent-uploads":3,"proxies":{"no-proxy":"localhost"}}`)
 	d.Restart()
-	for _, k := range []string{"features", "log-driver", "log-opts", "storage-driver", "exec-opts", "live-restore", "no-proxy"} {
+	for _, k := range []string{"features", "log-driver", "log-opts", "storage-driver", "exec-opts", "live-restore"} {
 		if !strings.Contains(d.Logs(), `ignoring daemon.json option \"`+k+`\": berthd does not support it`) {
 			t.Errorf("no warning for %q:\n%s", k, d.Logs())
 		}
 	}
-	if out := dockercli.New(t, d.Host()).MustRun("info", "--format", "{{json .Labels}}").Stdout; strings.TrimSpace(out) != `["team=infra"]` {
-		t.Errorf("labels %q", out)
+	if out := dockercli.New(t, d.Host()).MustRun("info", "--format", "{{json .Labels}} {{.NoProxy}}").Stdout; strings.TrimSpace(out) != `["team=infra"] localhost` {
+		t.Errorf("labels and no-proxy %q", out)
 	}
 }
 

@@ -88,6 +88,9 @@ func newCommand() *cobra.Command {
 	f.BoolVarP(&cfg.Debug, "debug", "D", false, "Enable debug mode")
 	f.StringArrayVar(&cfg.Labels, "label", nil, "Set key=value labels to the daemon")
 	f.StringVar(&cfg.MetricsAddress, "metrics-addr", "", "Set default address and port to serve the metrics api on")
+	f.StringVar(&cfg.HTTPProxy, "http-proxy", "", "HTTP proxy URL to use for outgoing traffic")
+	f.StringVar(&cfg.HTTPSProxy, "https-proxy", "", "HTTPS proxy URL to use for outgoing traffic")
+	f.StringVar(&cfg.NoProxy, "no-proxy", "", "Comma-separated list of hosts or IP addresses for which the proxy is skipped")
 	f.Var(config.NewOptionalBool(&cfg.TLS), "tls", "Use TLS; implied by --tlsverify")
 	f.Lookup("tls").NoOptDefVal = "true"
 	f.Var(config.NewOptionalBool(&cfg.TLSVerify), "tlsverify", "Use TLS and verify the remote")
@@ -135,6 +138,17 @@ func run(cfg *config.Config, reread func() (*config.Config, error)) error {
 	defer log.L.Info("Daemon shutdown complete")
 	for _, k := range cfg.Ignored {
 		log.L.Warn(config.IgnoredWarning(k))
+	}
+	// As dockerd, the proxy options become the process's proxy environment
+	// before anything makes a request.
+	for _, kv := range cfg.ProxyEnv() {
+		if old := os.Getenv(kv[0]); old != "" && old != kv[1] {
+			log.L.WithField("name", kv[0]).WithField("old-value", config.MaskCredentials(old)).
+				WithField("new-value", config.MaskCredentials(kv[1])).Warn("overriding existing proxy variable with value from configuration")
+		}
+		if err := os.Setenv(kv[0], kv[1]); err != nil {
+			return err
+		}
 	}
 	ctx := context.Background()
 	d, err := daemon.New(ctx, cfg)

@@ -60,6 +60,11 @@ type Config struct {
 	Debug                  bool     `json:"debug,omitempty"`
 	Labels                 []string `json:"labels,omitempty"`
 	MetricsAddress         string   `json:"metrics-addr,omitempty"`
+	// Proxies for the daemon's requests (proxy.go); daemon.json nests
+	// them under "proxies", as dockerd's.
+	HTTPProxy  string `json:"http-proxy,omitempty"`
+	HTTPSProxy string `json:"https-proxy,omitempty"`
+	NoProxy    string `json:"no-proxy,omitempty"`
 	// TLS of the TCP sockets (tls.go).
 	TLS       *bool  `json:"tls,omitempty"`
 	TLSVerify *bool  `json:"tlsverify,omitempty"`

@@ -116,11 +116,11 @@ func TestLoadFileDockerdKeysIgnored(t *testing.T) {
 	if err := c.LoadFile(p, true, noFlags); err != nil {
 		t.Fatal(err)
 	}
-	want := "exec-opts features http-proxy label live-restore log-driver log-opts storage-driver"
+	want := "exec-opts features label live-restore log-driver log-opts storage-driver"
 	if got := strings.Join(c.Ignored, " "); got != want {
 		t.Errorf("ignored = %q, want %q", got, want)
 	}
-	if !c.Debug || len(c.Labels) != 1 || c.Labels[0] != "env=ci" || c.LogFormat != "json" {
+	if !c.Debug || len(c.Labels) != 1 || c.Labels[0] != "env=ci" || c.LogFormat != "json" || c.HTTPProxy != "http://proxy:3128" {
 		t.Errorf("implemented keys not loaded: %+v", c)
 	}
 	if err := c.Validate(); err != nil {

@@ -24,7 +24,6 @@ var dockerdOnlyKeys = map[string]bool{
 	"experimental": true, "containerd-plugins-namespace": true, "cdi-spec-dirs": true, "nri-opts": true,
 	"live-restore": true, "shutdown-timeout": true, "raw-logs": true, "restart": true, "rootless": true,
 	"userns-remap": true, "selinux-enabled": true, "validate": true,
-	"http-proxy": true, "https-proxy": true, "no-proxy": true,
 
 	// Storage driver (berthd uses containerd snapshotters: see "snapshotter").
 	"storage-driver": true, "storage-opts": true,
