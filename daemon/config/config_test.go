@@ -176,3 +176,17 @@ func TestValidateLabelsAndLogFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadFileRefusesAuthorizationPlugins: a daemon.json that relies on
+// authorization plugins does not start berthd open to everyone; an empty
+// list is nothing to refuse.
+func TestLoadFileRefusesAuthorizationPlugins(t *testing.T) {
+	p := writeFile(t, `{"authorization-plugins":["opa-docker-authz"]}`)
+	err := New().LoadFile(p, true, noFlags)
+	if err == nil || !strings.Contains(err.Error(), "berthd does not support [authorization-plugins (authorization plugins)]") {
+		t.Errorf("authorization plugins: %v", err)
+	}
+	if err := New().LoadFile(writeFile(t, `{"authorization-plugins":[]}`), true, noFlags); err != nil {
+		t.Errorf("empty list: %v", err)
+	}
+}

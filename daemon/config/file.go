@@ -53,6 +53,9 @@ func (c *Config) LoadFile(path string, required bool, flags FlagLookup) error {
 		return fmt.Errorf("unable to configure the daemon with file %s: the following directives don't match any configuration option: %s",
 			path, strings.Join(unknown, ", "))
 	}
+	if err := checkGuardKeys(keys); err != nil {
+		return fmt.Errorf("unable to configure the daemon with file %s: %w", path, err)
+	}
 	var conflicts []string
 	own := map[string]json.RawMessage{}
 	for k, v := range keys {

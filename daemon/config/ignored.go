@@ -1,6 +1,10 @@
 package config
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
 
 // dockerdOnlyKeys are the daemon.json keys dockerd 29 (Linux) accepts that
 // berthd does not implement: mostly container, network and runtime
@@ -77,4 +81,33 @@ func IgnoredWarning(key string) string {
 var flatKeys = map[string]bool{
 	"cluster-store-opts": true, "default-network-opts": true, "log-opts": true, "runtimes": true,
 	"default-ulimits": true, "features": true, "builder": true, "nri-opts": true,
+}
+
+// guardKeys are dockerd-only keys that guard access to the daemon: when set
+// to anything but an empty value, ignoring them would serve the requests
+// they are meant to stop, so berthd refuses the file instead.
+var guardKeys = map[string]string{
+	"authorization-plugins": "authorization plugins",
+}
+
+// checkGuardKeys refuses keys (a daemon.json's, flattened) that set one of
+// guardKeys.
+func checkGuardKeys(keys map[string]json.RawMessage) error {
+	var set []string
+	for k, what := range guardKeys {
+		v, ok := keys[k]
+		if !ok {
+			continue
+		}
+		var list []any
+		if json.Unmarshal(v, &list) == nil && len(list) == 0 || string(v) == "null" || string(v) == `""` {
+			continue
+		}
+		set = append(set, fmt.Sprintf("%s (%s)", k, what))
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	sort.Strings(set)
+	return fmt.Errorf("berthd does not support %v: it would serve every request they are configured to refuse; remove them to run without", set)
 }
