@@ -39,7 +39,7 @@ func TestTCPHostTLSVerify(t *testing.T) {
 	}
 	// A certificate of another CA (the client still trusts berthd's).
 	stranger := certs.NewCA(t, "another CA").Client(t)
-	if err := os.WriteFile(filepath.Join(stranger.Dir, "ca.pem"), mustRead(t, ca.File()), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(stranger.Dir, "ca.pem"), readFileT(t, ca.File()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if res := tlsCLI(t, host, stranger.Dir).Run("version"); res.ExitCode == 0 || !strings.Contains(res.Stderr, "tls:") {
@@ -76,7 +76,7 @@ func TestTCPHostTLSFromDaemonJSON(t *testing.T) {
 	d = berthd.Start(t, "--config-file", cfg, "-H", host)
 	// The docker CLI with --tls and no client certificate of its own.
 	noCert := t.TempDir()
-	if err := os.WriteFile(filepath.Join(noCert, "ca.pem"), mustRead(t, ca.File()), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(noCert, "ca.pem"), readFileT(t, ca.File()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if res := dockercli.New(t, host).Run("--tls", "--tlscacert", filepath.Join(noCert, "ca.pem"), "version"); res.ExitCode != 0 {
@@ -92,13 +92,4 @@ func TestTCPHostTLSFromDaemonJSON(t *testing.T) {
 	if err == nil || !strings.Contains(out, "invalid TLS configuration") || !strings.Contains(out, "/nonexistent/key.pem") {
 		t.Errorf("berthd with a missing key file: %v\n%s", err, out)
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }

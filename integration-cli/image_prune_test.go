@@ -49,6 +49,16 @@ func (e *imageEnv) reclaimedEvent(since time.Time) int64 {
 	return n
 }
 
+// danglingImage pulls app:1 and app:2 (images of seed and seed+1), then
+// tags app:2's image app:1: the first image is left dangling, and returned.
+func (e *imageEnv) danglingImage(seed int64) *fixtures.BuiltImage {
+	e.t.Helper()
+	old := e.pushPull("app", "1", smallImage(seed))
+	e.pushPull("app", "2", smallImage(seed+1))
+	e.docker("tag", e.ref("app", "2"), e.ref("app", "1"))
+	return old
+}
+
 // TestPruneDangling prunes the one dangling image: the report lists exactly
 // the blobs that left the disk, and the reclaimed space is their size plus
 // the snapshots that left.
@@ -56,9 +66,7 @@ func TestPruneDangling(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
 	start := time.Now()
-	old := e.pushPull("app", "1", smallImage(60))
-	e.pushPull("app", "2", smallImage(61))
-	e.docker("tag", e.ref("app", "2"), e.ref("app", "1"))
+	old := e.danglingImage(60)
 
 	blobs0, snaps0 := e.contentBlobs(), e.snapshotUsage()
 	untagged, deleted, total := pruneOutput(t, e.docker("image", "prune", "-f"))

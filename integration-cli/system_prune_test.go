@@ -17,9 +17,7 @@ func TestSystemPrune(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
 	start := time.Now()
-	old := e.pushPull("app", "1", smallImage(70))
-	e.pushPull("app", "2", smallImage(71))
-	e.docker("tag", e.ref("app", "2"), e.ref("app", "1")) // old is now dangling
+	old := e.danglingImage(70)
 
 	untagged, deleted, total := pruneOutput(t, e.docker("system", "prune", "-f"))
 	if len(untagged) != 0 || !slices.Contains(deleted, old.Digest.String()) || total == "0B" {
