@@ -192,6 +192,30 @@ func TestConfigFileErrors(t *testing.T) {
 	}
 }
 
+// TestValidateFlag: --validate checks the configuration and exits, as
+// dockerd's, starting nothing (the data root is not even created).
+func TestValidateFlag(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(good, []byte(`{"max-concurrent-downloads":4,"proxies":{"no-proxy":"localhost"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(`{"max-concurrent-downloads":"four"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "root")
+	out, err := runBerthd(t, "--validate", "--config-file", good, "--data-root", root)
+	if err != nil || strings.TrimSpace(out) != "configuration OK" {
+		t.Errorf("berthd --validate with a good file: %v %q", err, out)
+	}
+	if _, err := os.Stat(root); err == nil {
+		t.Error("berthd --validate created the data root")
+	}
+	if out, err := runBerthd(t, "--validate", "--config-file", bad, "--data-root", root); err == nil || !strings.Contains(out, "max-concurrent-downloads") {
+		t.Errorf("berthd --validate with a bad file: %v %q", err, out)
+	}
+}
+
 // TestTCPHost listens on TCP when asked explicitly, with a loud warning.
 func TestTCPHost(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

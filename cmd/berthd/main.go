@@ -35,7 +35,7 @@ func main() {
 func newCommand() *cobra.Command {
 	cfg := config.New()
 	var configFile string
-	var showVersion bool
+	var showVersion, validate bool
 	cmd := &cobra.Command{
 		Use:           "berthd [OPTIONS]",
 		Short:         "A Docker-Engine-compatible image daemon",
@@ -58,6 +58,9 @@ func newCommand() *cobra.Command {
 			}
 			if err := load(cfg); err != nil {
 				return err
+			}
+			if validate {
+				return validateOnly(cfg)
 			}
 			return run(cfg, func() (*config.Config, error) {
 				next := base.Clone()
@@ -98,8 +101,23 @@ func newCommand() *cobra.Command {
 	f.StringVar(&cfg.TLSCACert, "tlscacert", config.DefaultTLSFile("ca.pem"), "Trust certs signed only by this CA")
 	f.StringVar(&cfg.TLSCert, "tlscert", config.DefaultTLSFile("cert.pem"), "Path to TLS certificate file")
 	f.StringVar(&cfg.TLSKey, "tlskey", config.DefaultTLSFile("key.pem"), "Path to TLS key file")
+	f.BoolVar(&validate, "validate", false, "Validate daemon configuration and exit")
 	f.BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
 	return cmd
+}
+
+// validateOnly is --validate, as dockerd's: it checks the configuration
+// (flags and daemon.json, the TLS files included) and says so, starting
+// nothing.
+func validateOnly(cfg *config.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if _, err := cfg.ServerTLS(); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "configuration OK")
+	return nil
 }
 
 // flagLookup tells the config loader which daemon.json keys a flag set.
