@@ -1,6 +1,8 @@
 package integrationcli
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -18,6 +20,18 @@ func TestUnsupportedCommands(t *testing.T) {
 		res := cli.Run(args...)
 		if res.ExitCode == 0 || !strings.Contains(res.Stderr, "is not supported by berthd yet") {
 			t.Errorf("docker %v: exit %d, stderr %q", args, res.ExitCode, res.Stderr)
+		}
+	}
+	// BuildKit's endpoints (buildx's docker driver) say so too.
+	for _, path := range []string{"/build", "/build/cancel", "/session", "/grpc"} {
+		resp, err := d.HTTPClient().Post("http://berthd/v1.50"+path, "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(string(body), "building images is not supported by berthd yet") {
+			t.Errorf("POST %s: %d %s", path, resp.StatusCode, body)
 		}
 	}
 }

@@ -54,6 +54,9 @@ func (u unsupportedRouter) Routes() []router.Route {
 	)
 	features := []struct{ method, path, what string }{
 		{"POST", "/build", "building images"},
+		{"POST", "/build/cancel", "building images"},
+		{"POST", "/session", "building images"}, // BuildKit's session and gRPC endpoints
+		{"POST", "/grpc", "building images"},
 		{"POST", "/commit", "committing containers"},
 	}
 	for _, f := range features {
