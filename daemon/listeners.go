@@ -26,7 +26,7 @@ func listen(hosts []string, group string, tlsCfg *tls.Config) ([]net.Listener, [
 	var activated []net.Listener
 	activatedRead := false
 	for _, h := range hosts {
-		network, addr, err := config.ParseHost(h)
+		network, addr, err := config.ParseHost(h, tlsCfg != nil)
 		if err != nil {
 			closeAll(ls)
 			return nil, nil, err

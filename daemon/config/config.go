@@ -35,8 +35,10 @@ const (
 	DefaultDownloadStallTimeout = Duration(30 * time.Second)
 	DefaultLogLevel             = "info"
 	DefaultLogFormat            = "text"
-	// DefaultTCPPort is the port of a -H tcp address given without one.
+	// DefaultTCPPort is the port of a -H tcp address given without one;
+	// DefaultTLSPort with TLS on, as dockerd's.
 	DefaultTCPPort = "2375"
+	DefaultTLSPort = "2376"
 )
 
 // Config is the daemon's configuration. The JSON names are the daemon.json
@@ -136,7 +138,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("no hosts to listen on: give at least one -H/--host")
 	}
 	for _, h := range c.Hosts {
-		if _, _, err := ParseHost(h); err != nil {
+		if _, _, err := ParseHost(h, c.TLSEnabled()); err != nil {
 			return err
 		}
 	}
@@ -200,10 +202,14 @@ func (c *Config) Validate() error {
 
 // ParseHost splits a -H value into a network and an address, as dockerd
 // reads it: unix:// (or a bare path) is a unix socket, tcp:// or a bare
-// host:port is TCP (an empty host is 127.0.0.1, an empty port 2375), and
-// fd:// (optionally fd://<name or number>) takes sockets from systemd's
-// socket activation.
-func ParseHost(h string) (network, addr string, err error) {
+// host:port is TCP (an empty host is 127.0.0.1, an empty port 2375, or
+// 2376 when withTLS), and fd:// (optionally fd://<name or number>) takes
+// sockets from systemd's socket activation.
+func ParseHost(h string, withTLS bool) (network, addr string, err error) {
+	port := DefaultTCPPort
+	if withTLS {
+		port = DefaultTLSPort
+	}
 	switch {
 	case strings.HasPrefix(h, "unix://"):
 		addr = strings.TrimPrefix(h, "unix://")
@@ -216,9 +222,9 @@ func ParseHost(h string) (network, addr string, err error) {
 	case strings.HasPrefix(h, "/"):
 		return "unix", h, nil
 	case strings.HasPrefix(h, "tcp://"):
-		addr, err = parseTCPAddr(strings.TrimPrefix(h, "tcp://"))
+		addr, err = parseTCPAddr(strings.TrimPrefix(h, "tcp://"), port)
 	case !strings.Contains(h, "://"):
-		addr, err = parseTCPAddr(h)
+		addr, err = parseTCPAddr(h, port)
 	default:
 		return "", "", fmt.Errorf("invalid host %q: only unix://, tcp:// and fd:// are supported", h)
 	}
@@ -229,14 +235,14 @@ func ParseHost(h string) (network, addr string, err error) {
 }
 
 // parseTCPAddr fills the defaults of a host:port.
-func parseTCPAddr(hp string) (string, error) {
+func parseTCPAddr(hp, defaultPort string) (string, error) {
 	if hp == "" {
-		return net.JoinHostPort("127.0.0.1", DefaultTCPPort), nil
+		return net.JoinHostPort("127.0.0.1", defaultPort), nil
 	}
 	host, port, err := net.SplitHostPort(hp)
 	if err != nil {
 		// No port: dockerd adds the default one.
-		if host, port, err = net.SplitHostPort(net.JoinHostPort(hp, DefaultTCPPort)); err != nil {
+		if host, port, err = net.SplitHostPort(net.JoinHostPort(hp, defaultPort)); err != nil {
 			return "", err
 		}
 	}
@@ -244,7 +250,7 @@ func parseTCPAddr(hp string) (string, error) {
 		host = "127.0.0.1"
 	}
 	if port == "" {
-		port = DefaultTCPPort
+		port = defaultPort
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return "", fmt.Errorf("invalid port %q", port)

@@ -148,13 +148,19 @@ func TestParseHost(t *testing.T) {
 		"unix://":               "error",
 		"host.example.com:2375": "tcp host.example.com:2375",
 	} {
-		network, addr, err := ParseHost(in)
+		network, addr, err := ParseHost(in, false)
 		got := network + " " + addr
 		if err != nil {
 			got = "error"
 		}
 		if got != want {
 			t.Errorf("ParseHost(%q) = %q (%v), want %q", in, got, err, want)
+		}
+	}
+	// With TLS a port left out is 2376, as dockerd's.
+	for in, want := range map[string]string{"tcp://": "127.0.0.1:2376", "tcp://10.0.0.1": "10.0.0.1:2376", "10.0.0.1:2375": "10.0.0.1:2375"} {
+		if _, addr, err := ParseHost(in, true); err != nil || addr != want {
+			t.Errorf("ParseHost(%q, TLS) = %q (%v), want %q", in, addr, err, want)
 		}
 	}
 }
