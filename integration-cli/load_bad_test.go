@@ -1,6 +1,7 @@
 package integrationcli
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"strings"
@@ -94,6 +95,7 @@ func TestLoadRejectsBadArchives(t *testing.T) {
 		{"path traversal", writeTar(t, append(append([]tarEntry{}, good...), tarEntry{Name: "../../etc/evil", Data: []byte("x")})), `entry "../../etc/evil" points outside the archive`},
 		{"absolute path", writeTar(t, append([]tarEntry{{Name: "/etc/evil", Data: []byte("x")}}, good...)), `entry "/etc/evil" points outside the archive`},
 		{"layer contradicts config", writeTar(t, oldEntries), "does not match its image config"},
+		{"manifest.json of 21 MiB", writeTar(t, []tarEntry{{Name: "manifest.json", Data: append([]byte(`[{"Config":"`), bytes.Repeat([]byte("a"), 21<<20)...)}}), `manifest.json": unexpected EOF: the JSON ends early or is larger than 20 MiB`},
 	}
 	images := e.imageIDs()
 	blobs := e.contentBlobs()

@@ -146,6 +146,12 @@ func importArchive(ctx context.Context, cs content.Store, r io.Reader) (ocispec.
 	}
 	if err != nil {
 		as.abort(context.WithoutCancel(ctx))
+		if errors.Is(err, io.ErrUnexpectedEOF) && tr.goesOn() {
+			// Not the archive's end: one of its JSON files (manifest.json,
+			// oci-layout) ended early, or went past what the importer reads.
+			return ocispec.Descriptor{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(
+				"invalid image archive: %v: the JSON ends early or is larger than %d MiB", err, archiveJSONLimit>>20))
+		}
 		// archiveError says so of an unexpected EOF itself.
 		if tr.n > 0 && !tr.ended() && !errors.Is(err, io.ErrUnexpectedEOF) && !errdefs.IsInvalidArgument(err) && !errdefs.IsInternal(err) {
 			err = fmt.Errorf("truncated: %w", err)
@@ -176,6 +182,17 @@ func (t *trailerReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// archiveJSONLimit is how much of a JSON file of an archive containerd's
+// importer reads (its jsonLimit).
+const archiveJSONLimit = 20 << 20
+
+// goesOn reports whether the archive has bytes after those read so far
+// (it reads one).
+func (t *trailerReader) goesOn() bool {
+	n, _ := t.r.Read(make([]byte, 1))
+	return n > 0
 }
 
 // ended reports whether the last bytes read were the end-of-archive marker.
