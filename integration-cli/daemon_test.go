@@ -181,7 +181,7 @@ func TestConfigFileErrors(t *testing.T) {
 		{[]string{"--config-file", write(`{"max-concurrent-downloads":5}`), "--max-concurrent-downloads", "2"}, "the following directives are specified both as a flag and in the configuration file: max-concurrent-downloads"},
 		{[]string{"--config-file", filepath.Join(dir, "missing.json")}, "missing.json: no such file or directory"},
 		{[]string{"--config-file", write(`{}`), "--snapshotter", "btrfs"}, `unsupported snapshotter "btrfs"`},
-		{[]string{"--config-file", write(`{"authorization-plugins":["authz-broker"]}`)}, "berthd does not support [authorization-plugins (authorization plugins)]"},
+		{[]string{"--config-file", write(`{"authorization-plugins":["authz-broker"]}`)}, "berthd does not support authorization plugins (authorization-plugins)"},
 	}
 	for _, c := range cases {
 		args := append([]string{"--data-root", filepath.Join(dir, "root"), "-H", sock}, c.args...)

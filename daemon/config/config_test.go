@@ -189,7 +189,7 @@ func TestValidateLabelsAndLogFormat(t *testing.T) {
 func TestLoadFileRefusesAuthorizationPlugins(t *testing.T) {
 	p := writeFile(t, `{"authorization-plugins":["opa-docker-authz"]}`)
 	err := New().LoadFile(p, true, noFlags)
-	if err == nil || !strings.Contains(err.Error(), "berthd does not support [authorization-plugins (authorization plugins)]") {
+	if err == nil || !strings.Contains(err.Error(), "berthd does not support authorization plugins (authorization-plugins)") {
 		t.Errorf("authorization plugins: %v", err)
 	}
 	if err := New().LoadFile(writeFile(t, `{"authorization-plugins":[]}`), true, noFlags); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // dockerdOnlyKeys are the daemon.json keys dockerd 29 (Linux) accepts that
@@ -103,11 +104,11 @@ func checkGuardKeys(keys map[string]json.RawMessage) error {
 		if json.Unmarshal(v, &list) == nil && len(list) == 0 || string(v) == "null" || string(v) == `""` {
 			continue
 		}
-		set = append(set, fmt.Sprintf("%s (%s)", k, what))
+		set = append(set, fmt.Sprintf("%s (%s)", what, k))
 	}
 	if len(set) == 0 {
 		return nil
 	}
 	sort.Strings(set)
-	return fmt.Errorf("berthd does not support %v: it would serve every request they are configured to refuse; remove them to run without", set)
+	return fmt.Errorf("berthd does not support %s: it would serve every request they are configured to refuse; remove the setting to run without", strings.Join(set, ", "))
 }

@@ -28,10 +28,11 @@ type EventLogger interface {
 
 // pruneRoutes answer the prunes of the areas berthd holds nothing in:
 // containers, networks, volumes and the build cache. There is nothing to
-// remove, so each answers dockerd's empty report (after checking its
-// filters as dockerd does; lists empty, not null, as the API's spec has it) and logs dockerd's prune event with nothing
-// reclaimed; `docker system prune` thus prunes images as it does against
-// dockerd instead of stopping at its first step.
+// remove, so each checks its filters as dockerd does, answers dockerd's
+// empty report (lists empty, not null, as the API's spec has them) and logs
+// dockerd's prune event with nothing reclaimed; `docker system prune` thus
+// prunes images as it does against dockerd instead of stopping at its
+// first step.
 func (u unsupportedRouter) pruneRoutes() []router.Route {
 	return []router.Route{
 		router.NewRoute("POST", "/containers/prune", u.prune(events.ContainerEventType, checkTimedFilters,
