@@ -15,8 +15,7 @@ import (
 type Screen struct {
 	// Lines are the rows of the final screen with the scrollback above it
 	// (everything still on the terminal, as a person scrolling up sees it),
-	// trailing spaces and trailing empty rows removed; tmux's own "Pane is
-	// dead" notice is not included.
+	// trailing spaces and trailing empty rows removed.
 	Lines []string
 	// ExitCode is the command's exit status.
 	ExitCode int
@@ -49,8 +48,8 @@ func (c *CLI) Terminal(width, height int) *Terminal {
 	}
 	dir := c.t.TempDir()
 	term := &Terminal{cli: c, width: width, height: height, socket: filepath.Join(dir, "tmux.sock"), conf: filepath.Join(dir, "tmux.conf")}
-	// Windows stay after their command exits, so the last screen and the
-	// exit status can be read.
+	// Windows stay if their shell dies, so the last screen can still be
+	// read.
 	if err := os.WriteFile(term.conf, []byte("set-option -g remain-on-exit on\n"), 0o644); err != nil {
 		c.t.Fatal(err)
 	}
@@ -67,13 +66,12 @@ func (term *Terminal) Run(args ...string) Screen {
 	defer cancel()
 	term.n++
 	session := "docker" + strconv.Itoa(term.n)
-	exitFile := filepath.Join(filepath.Dir(term.socket), session+".exit")
 	// A tmux server starting while others start may exit at once ("server
 	// exited unexpectedly"): try again, a few times.
 	for attempt := 1; ; attempt++ {
 		out, err := term.tmux(ctx, "new-session", "-d", "-s", session,
 			"-x", strconv.Itoa(term.width), "-y", strconv.Itoa(term.height),
-			term.shellCommand(args, exitFile)).CombinedOutput()
+			term.shellCommand(args)).CombinedOutput()
 		if err == nil {
 			break
 		}
@@ -82,7 +80,7 @@ func (term *Terminal) Run(args ...string) Screen {
 		}
 		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
 	}
-	code, err := term.waitExit(ctx, session, exitFile)
+	code, err := term.waitExit(ctx, session)
 	if err != nil {
 		screen, _ := term.capture(context.Background(), session)
 		t.Fatalf("docker %s in a terminal: %v; screen:\n%s", strings.Join(args, " "), err, screen)
@@ -95,10 +93,18 @@ func (term *Terminal) Run(args ...string) Screen {
 	return Screen{Lines: lines, ExitCode: code}
 }
 
+// exitTitle prefixes the pane title the shell sets when docker has exited;
+// the exit status follows it.
+const exitTitle = "berth-exit:"
+
 // shellCommand is the command tmux runs: docker with exactly the CLI's
 // environment (no variables of the test process or of tmux leak in), then
-// its exit status written to exitFile.
-func (term *Terminal) shellCommand(args []string, exitFile string) string {
+// its exit status reported in-band as the pane's title (an OSC 2 sequence),
+// after which the shell stays asleep. tmux parses the pane's output in
+// order, so once the title shows, everything docker wrote is on the screen;
+// a shell that exited instead could have its last output dropped when tmux
+// closes the dead pane's pty.
+func (term *Terminal) shellCommand(args []string) string {
 	parts := []string{"env", "-i"}
 	for _, kv := range append(term.cli.environ(), "TERM=xterm-256color") {
 		if strings.HasPrefix(kv, "TMUX") {
@@ -110,33 +116,32 @@ func (term *Terminal) shellCommand(args []string, exitFile string) string {
 	for _, a := range args {
 		parts = append(parts, shellQuote(a))
 	}
-	return strings.Join(parts, " ") + "; echo $? > " + shellQuote(exitFile)
+	return strings.Join(parts, " ") + `; s=$?; printf '\033]2;` + exitTitle + `%s\033\\' "$s"; exec sleep 86400`
 }
 
-// waitExit polls until the window's command has exited and returns its
-// exit status, which the shell wrote to exitFile (tmux's own pane status is
-// not always set when the pane is marked dead).
-func (term *Terminal) waitExit(ctx context.Context, session, exitFile string) (int, error) {
+// waitExit polls until the window's title reports docker's exit and
+// returns its exit status.
+func (term *Terminal) waitExit(ctx context.Context, session string) (int, error) {
 	for {
-		if b, err := os.ReadFile(exitFile); err == nil && strings.HasSuffix(string(b), "\n") {
-			code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead} #{pane_title}").Output()
+		if err != nil && ctx.Err() == nil {
+			return -1, fmt.Errorf("tmux display-message: %v", err)
+		}
+		dead, title, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+		if code, ok := strings.CutPrefix(title, exitTitle); ok {
+			n, err := strconv.Atoi(code)
 			if err != nil {
-				return -1, fmt.Errorf("exit status %q", b)
+				return -1, fmt.Errorf("exit status %q", code)
 			}
-			// The pane closes its output once the shell has exited.
-			for ctx.Err() == nil {
-				out, err := term.tmux(ctx, "display-message", "-p", "-t", session, "#{pane_dead}").Output()
-				if err != nil || strings.TrimSpace(string(out)) == "1" {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			return code, nil
+			return n, nil
+		}
+		if dead == "1" {
+			return -1, fmt.Errorf("the terminal's shell died before docker's exit was reported")
 		}
 		select {
 		case <-ctx.Done():
 			return -1, fmt.Errorf("still running after %v", term.cli.timeout())
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
@@ -150,11 +155,7 @@ func (term *Terminal) capture(ctx context.Context, session string) ([]string, er
 	}
 	var lines []string
 	for _, l := range strings.Split(string(out), "\n") {
-		l = strings.TrimRight(l, " ")
-		if strings.HasPrefix(l, "Pane is dead") {
-			continue
-		}
-		lines = append(lines, l)
+		lines = append(lines, strings.TrimRight(l, " "))
 	}
 	for len(lines) > 0 && lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
