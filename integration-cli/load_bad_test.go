@@ -37,8 +37,8 @@ func ociArchive(t *testing.T, b *fixtures.BuiltImage, name string) []tarEntry {
 
 // TestLoadRejectsBadArchives: truncated and malformed archives, a manifest
 // pointing at a missing blob, a blob that does not hash to its name, an
-// entry escaping the archive and a layer that contradicts its config are
-// refused with a 400-class error, and nothing is stored.
+// entry escaping the archive, a layer that contradicts its config and a
+// manifest giving a layer a negative size are refused with a 400-class error, and nothing is stored.
 func TestLoadRejectsBadArchives(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
@@ -70,6 +70,15 @@ func TestLoadRejectsBadArchives(t *testing.T) {
 		return out
 	}
 	whole := writeTar(t, good)
+	// The same image, its manifest giving a layer a negative size.
+	var m ocispec.Manifest
+	if err := json.Unmarshal(b.Manifest, &m); err != nil {
+		t.Fatal(err)
+	}
+	m.Layers[1].Size = -5
+	negSize := *b
+	negSize.Manifest, _ = json.Marshal(m)
+	negSize.Digest = digest.FromBytes(negSize.Manifest)
 	oldLayout, _ := oldLayoutArchive(t, smallImage(811), "bad", "old")
 	oldEntries := readTar(t, oldLayout)
 	for i, en := range oldEntries {
@@ -95,6 +104,7 @@ func TestLoadRejectsBadArchives(t *testing.T) {
 		{"path traversal", writeTar(t, append(append([]tarEntry{}, good...), tarEntry{Name: "../../etc/evil", Data: []byte("x")})), `entry "../../etc/evil" points outside the archive`},
 		{"absolute path", writeTar(t, append([]tarEntry{{Name: "/etc/evil", Data: []byte("x")}}, good...)), `entry "/etc/evil" points outside the archive`},
 		{"layer contradicts config", writeTar(t, oldEntries), "does not match its image config"},
+		{"negative layer size", writeTar(t, ociArchive(t, &negSize, "docker.io/library/bad:1")), "invalid image archive: invalid image manifest " + negSize.Digest.String() + ": layer 1: blob " + b.Layers[1].Digest.String() + " has a negative size (-5)"},
 		{"manifest.json of 21 MiB", writeTar(t, []tarEntry{{Name: "manifest.json", Data: append([]byte(`[{"Config":"`), bytes.Repeat([]byte("a"), 21<<20)...)}}), `manifest.json": unexpected EOF: the JSON ends early or is larger than 20 MiB`},
 	}
 	images := e.imageIDs()

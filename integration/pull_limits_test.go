@@ -61,9 +61,10 @@ func storedBlobs(t *testing.T, d *berthd.Daemon) []string {
 
 // TestPullHostileRegistryLimits pulls what a hostile registry serves to
 // exhaust memory and disk — huge manifests (by tag and through an index), a
-// huge config, 5,000 nested indexes, 10,000 layers: each pull fails with a
-// 400 naming the limit, nothing is stored, and berthd's peak RSS stays
-// bounded.
+// huge config, 5,000 nested indexes, 10,000 layers — or manifests naming
+// blobs by a malformed digest or a negative size: each pull fails with a
+// 400 naming the limit or the descriptor, nothing is stored, and berthd's
+// peak RSS stays bounded.
 func TestPullHostileRegistryLimits(t *testing.T) {
 	t.Parallel()
 	e := newPullEnv(t)
@@ -105,6 +106,20 @@ func TestPullHostileRegistryLimits(t *testing.T) {
 	e.reg.ServeBlob(repo, manyConfig.Size, manyConfig.Digest, manyConfig.Open)
 	e.reg.ServeBlob(repo, manyLayer.Size, manyLayer.Digest, manyLayer.Open)
 	serveDoc(e.reg, repo, many, "manylayers")
+	// A real layer with a negative size, a layer and a config whose digests
+	// are malformed.
+	negLayer := smallLayers[0]
+	negLayer.Size = -5
+	negSize := must(fixtures.PaddedManifest(smallConfig, []ocispec.Descriptor{negLayer}, 1<<10))
+	serveDoc(e.reg, repo, negSize, "negsize")
+	badLayer := smallLayers[0]
+	badLayer.Digest = "sha256:zz"
+	badDigest := must(fixtures.PaddedManifest(smallConfig, []ocispec.Descriptor{badLayer}, 1<<10))
+	serveDoc(e.reg, repo, badDigest, "baddigest")
+	badConfig := smallConfig
+	badConfig.Digest = "md5:0123"
+	badConfigDigest := must(fixtures.PaddedManifest(badConfig, smallLayers, 1<<10))
+	serveDoc(e.reg, repo, badConfigDigest, "badconfig")
 
 	for _, c := range []struct{ tag, want string }{
 		{"huge", "manifest too large: " + e.reg.Host() + "/" + repo + ":huge is 52428800 bytes, the limit is 4194304 bytes (4 MiB)"},
@@ -113,6 +128,9 @@ func TestPullHostileRegistryLimits(t *testing.T) {
 		{"hugeconfig", "image config too large: " + hugeConfig.Digest.String() + " is 104857600 bytes, the limit is 8388608 bytes (8 MiB)"},
 		{"deep", "index nesting too deep: " + chain[8].Digest.String() + " is nested more than 8 indexes deep"},
 		{"manylayers", "too many layers: the image has 10000 layers, the limit is 500"},
+		{"negsize", "invalid image manifest " + negSize.Digest.String() + ": layer 0: blob " + negLayer.Digest.String() + " has a negative size (-5)"},
+		{"baddigest", "invalid image manifest " + badDigest.Digest.String() + `: layer 0: invalid digest "sha256:zz": invalid checksum digest length`},
+		{"badconfig", "invalid image manifest " + badConfigDigest.Digest.String() + `: config: invalid digest "md5:0123": unsupported digest algorithm`},
 	} {
 		t.Run(c.tag, func(t *testing.T) {
 			msg := e.rawPull(t, pullQuery(e.reg.Host()+"/"+repo, c.tag), "").apiError(t, http.StatusBadRequest)

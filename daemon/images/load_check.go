@@ -35,6 +35,9 @@ func checkArchiveTree(ctx context.Context, cs content.Store, desc ocispec.Descri
 		if err != nil {
 			return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid image archive: manifest %s: %v", desc.Digest, err))
 		}
+		if err := image.CheckManifest(desc, m); err != nil {
+			return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid image archive: %v", err))
+		}
 		if err := checkBlob(ctx, cs, m.Config, "manifest "+desc.Digest.String()); err != nil {
 			return 0, err
 		}

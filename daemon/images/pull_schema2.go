@@ -63,7 +63,7 @@ func (p *schema2Pull) selectManifest(ctx context.Context) error {
 		return err
 	}
 	// Refused before the config or any layer is fetched.
-	if err := image.CheckLayerCount(len(p.manifest.Layers)); err != nil {
+	if err := image.CheckManifest(sel.Manifest, p.manifest); err != nil {
 		return err
 	}
 	if layer.IsMediaType(p.manifest.Config.MediaType) {
