@@ -72,16 +72,17 @@ func New(cfg Config) *Registries {
 
 // Resolver returns a resolver that authenticates with auth (may be nil) and
 // honours the host configuration. meta are extra headers (X-Meta-*). ctx is
-// the request's: the host configuration logs on it.
+// the request's: the host configuration logs on it. A root its registry
+// does not describe is described by its bytes (typedResolver).
 func (r *Registries) Resolver(ctx context.Context, auth *registry.AuthConfig, meta http.Header) remotes.Resolver {
 	headers := r.requestHeaders(meta)
 	// containerd 2.4 no longer asks for schema 1; ask, so such images
 	// resolve and the pull can refuse or convert them itself.
 	headers.Set("Accept", schema1.ResolveAccept)
-	return docker.NewResolver(docker.ResolverOptions{
+	return typedResolver{docker.NewResolver(docker.ResolverOptions{
 		Hosts:   r.hosts(ctx, auth),
 		Headers: headers,
-	})
+	})}
 }
 
 // requestHeaders are the headers of a resolver's registry requests: meta
