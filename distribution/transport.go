@@ -17,7 +17,8 @@ import (
 // Defaults of the registry transport (see TransportOption).
 const (
 	// DefaultStallTimeout is how long a download may deliver no bytes before
-	// it is resumed from where it stopped.
+	// it is resumed from where it stopped, and how long a GET or HEAD may go
+	// unanswered before it is tried again.
 	DefaultStallTimeout = 30 * time.Second
 	// DefaultAttempts is how many times one request or one body is tried
 	// without progress before its error is returned: dockerd's default
@@ -64,8 +65,8 @@ func WithBackoff(d time.Duration) TransportOption {
 }
 
 // transport is an http.RoundTripper for registry requests that outlasts
-// transient faults: GET and HEAD requests meeting a connection reset are
-// retried with backoff, blob requests answered 429/5xx too (honouring
+// transient faults: GET and HEAD requests meeting a connection reset, or no
+// answer for stallTimeout, are retried with backoff, blob requests answered 429/5xx too (honouring
 // Retry-After; manifest answers pass on at once, as containerd and dockerd
 // do), and blob bodies that stall (no bytes for stallTimeout), are reset or end short are
 // resumed with a Range request from the offset reached, up to attempts
@@ -122,8 +123,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *transport) roundTrip(req *http.Request) (*http.Response, context.CancelFunc, error) {
 	ctx := req.Context()
 	for attempt := 1; ; attempt++ {
-		actx, cancel := context.WithCancel(ctx)
+		actx, cancelCause := context.WithCancelCause(ctx)
+		cancel := func() { cancelCause(nil) }
+		// A registry that takes the request and never answers would hold
+		// the pull for good (net/http has no default for it).
+		silent := time.AfterFunc(t.stallTimeout, func() { cancelCause(errNoAnswer{t.stallTimeout}) })
 		resp, err := t.next.RoundTrip(req.Clone(actx))
+		if !silent.Stop() && err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), context.Cause(actx))
+		}
 		wait, retry := t.retryable(resp, err, attempt)
 		if !retry {
 			return resp, cancel, err
@@ -142,6 +150,16 @@ func (t *transport) roundTrip(req *http.Request) (*http.Response, context.Cancel
 		}
 	}
 }
+
+// errNoAnswer is a request's error when the registry sent no response
+// headers for the stall timeout: a timeout, retried as one.
+type errNoAnswer struct{ after time.Duration }
+
+func (e errNoAnswer) Error() string {
+	return fmt.Sprintf("the registry sent no answer for %v", e.after)
+}
+
+func (errNoAnswer) Timeout() bool { return true }
 
 // retryable reports whether the outcome of an attempt is worth another
 // one, and after how long.
