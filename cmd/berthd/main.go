@@ -83,7 +83,7 @@ func newCommand() *cobra.Command {
 	f.IntVar(&cfg.MaxConcurrentDownloads, "max-concurrent-downloads", cfg.MaxConcurrentDownloads, "Maximum concurrent layer downloads, across all pulls")
 	f.IntVar(&cfg.MaxConcurrentUploads, "max-concurrent-uploads", cfg.MaxConcurrentUploads, "Maximum concurrent blob uploads, across all pushes")
 	f.IntVar(&cfg.MaxDownloadAttempts, "max-download-attempts", cfg.MaxDownloadAttempts, "Maximum download attempts for each blob request or download without progress")
-	f.Var(&cfg.DownloadStallTimeout, "download-stall-timeout", "How long a download may receive nothing before it is resumed (Go duration)")
+	f.Var(&cfg.DownloadStallTimeout, "download-stall-timeout", "How long a download may receive nothing before it is resumed, or a registry request go unanswered before it is sent again (Go duration)")
 	f.StringVarP(&cfg.Group, "group", "G", "", "Group for the unix socket")
 	f.StringVarP(&cfg.Pidfile, "pidfile", "p", "", "Path to use for the daemon PID file")
 	f.StringVarP(&cfg.LogLevel, "log-level", "l", cfg.LogLevel, `Logging level ("debug"|"info"|"warn"|"error"|"fatal")`)
